@@ -1,0 +1,1 @@
+"""wijkbot: a Telegram assistant for the residents of Deventer."""

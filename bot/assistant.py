@@ -1,0 +1,391 @@
+"""The assistant: a message in, a Reply out. Safety lines first, then the answer.
+
+Transport-free on purpose: Telegram, the terminal chat and `wijkbot ask/eval` call the same
+`Assistant.reply`, so what is tested and measured here is what residents get.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from bot.content import Content, FaqEntry
+from bot.districts import Districts, Place
+from bot.live import LiveAgents, LiveLookup
+from bot.matcher import Match, Matcher
+from bot.memory import InMemoryWijkMemory, WijkMemory
+from bot.messages import Button, Query, Reply, Venue
+from bot.text import Normaliser
+from bot.urgency import Urgency, UrgencyDetector
+
+MATCH_CHARS = 600  # a long story is matched on its start; urgency reads all of it
+LONG_MESSAGE = 1000
+LIVE_TIMEOUT_SECONDS = 3.0
+AWAIT_PLACE = "plaats"
+MENU = ("wijkagent_wie", "spoed_112", "anoniem_melden", "aangifte_doen")
+NO_URGENCY = Urgency(alarm=False, anonymous=False, rules=())
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """The part of a reply that depends on the question; _finish adds the safety lines."""
+
+    body: str
+    decision: str = "action"
+    intent: str | None = None
+    confidence: float = 0.0
+    line_ids: tuple[str, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    place: Place | None = None
+    awaiting: str | None = None
+    venue: Venue | None = None
+    ask_location: bool = False
+
+
+class Assistant:
+    """Built once per content version (all indexes at load time); reply() is cheap."""
+
+    def __init__(
+        self,
+        content: Content,
+        *,
+        memory: WijkMemory | None = None,
+        live: LiveLookup | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        self.content = content
+        self.normaliser = Normaliser.from_content(content.language)
+        self.districts = Districts.from_content(content)
+        self.matcher = Matcher(content, self.normaliser, neutral=self.districts.name_words())
+        self.urgency = UrgencyDetector.build(
+            content.urgency, self.normaliser, self.matcher.vocabulary
+        )
+        self.memory = memory if memory is not None else InMemoryWijkMemory()
+        self.live = live
+        self.today = today
+        self._actions = {
+            "faq": self._on_faq_button,
+            "wijk": self._on_place_button,
+            "remember": self._on_remember,
+            "remember_no": self._on_remember_no,
+            "other": self._on_other,
+            "vergeet": self._on_forget,
+            "menu": self._on_menu,
+        }
+
+    # -- entry point -------------------------------------------------------------------------
+
+    async def reply(self, query: Query) -> Reply:
+        text = query.text.strip()
+        language = query.language if query.language in ("nl", "en") else "nl"
+        if query.action:
+            return await self._on_action(query, language)
+        if query.location:
+            place = self.districts.by_location(*query.location, query="locatie")
+            return self._finish(await self._wijkagent_answer(place, query, language), language)
+        if not text:
+            return self._finish(_Answer(self._t("leeg", language)), language)
+        tokens = self.normaliser.tokens(text)
+        urgency = self.urgency.detect_tokens(tokens)
+        norm = self.normaliser.normalise(text[:MATCH_CHARS])
+        match = self.matcher.match(norm, hint=query.language)
+        language = match.language
+        answer = await self._answer_text(text, query, match, language)
+        if len(text) > LONG_MESSAGE:
+            answer = _prepend(answer, self._t("te_lang", language))
+        return self._finish(answer, language, urgency)
+
+    async def _answer_text(self, text: str, query: Query, match: Match, language: str) -> _Answer:
+        best = match.best
+        sure = match.decision == "sure" and best is not None
+        entry = self.content.entry(best.entry_id) if sure and best else None
+        wants_agent = entry is not None and entry.actie == "wijkagent"
+        if query.awaiting == AWAIT_PLACE or wants_agent or not sure:
+            place = await self._place_from_text(text)
+            if place is not None:
+                return await self._wijkagent_answer(place, query, language, match)
+            if query.awaiting == AWAIT_PLACE and not sure:
+                return _Answer(
+                    self._t("plaats_niet_gevonden", language),
+                    awaiting=AWAIT_PLACE,
+                    ask_location=True,
+                )
+        if wants_agent:
+            return await self._ask_or_recall_place(query, language, match)
+        if entry is not None and best is not None:
+            return self._entry_answer(entry, language, match.decision, best.score)
+        if match.decision == "ambiguous":
+            return self._ambiguous_answer(match, language)
+        return self._not_understood(match, language)
+
+    def _finish(self, answer: _Answer, language: str, urgency: Urgency = NO_URGENCY) -> Reply:
+        """Adds the safety lines, in one place: alarm on top, specific lines, the footer."""
+        lines = self.content.lines
+        numbers = {key: line.nummer for key, line in lines.items()}
+        body = answer.body
+        line_ids = list(answer.line_ids)
+        if urgency.anonymous and "bel_m" not in line_ids:
+            line_ids.append("bel_m")
+            bel_m = lines["bel_m"]
+            if answer.intent != "anoniem_melden":
+                body = "\n\n".join(
+                    p
+                    for p in (
+                        body,
+                        self._t("bel_m_regel", language, nummer=bel_m.nummer, web=bel_m.web),
+                    )
+                    if p
+                )
+        specific = [i for i in dict.fromkeys(line_ids) if i not in ("spoed", "geen_spoed")]
+        shown: list[str] = []
+        alarm_text = None
+        if urgency.alarm:
+            alarm_text = self._t("alarm", language, **numbers)
+            shown.append(lines["spoed"].nummer)
+        line_texts = tuple(
+            self._t("lijn", language, label=lines[i].label_in(language), nummer=lines[i].nummer)
+            for i in specific
+        )
+        shown += [lines[i].nummer for i in specific]
+        shown += [lines["spoed"].nummer, lines["geen_spoed"].nummer]
+        place = answer.place
+        return Reply(
+            body=body,
+            footer=self._t("footer", language, **numbers),
+            alarm_text=alarm_text,
+            line_texts=line_texts,
+            lines=tuple(dict.fromkeys(shown)),
+            intent=answer.intent,
+            confidence=answer.confidence,
+            decision=answer.decision,  # type: ignore[arg-type]
+            language=language,
+            wijk=place.wijk if place else None,
+            buurt=place.buurt if place else None,
+            buttons=answer.buttons,
+            awaiting=answer.awaiting,
+            venue=answer.venue,
+            ask_location=answer.ask_location,
+            rules=urgency.rules,
+        )
+
+    # -- FAQ answers -------------------------------------------------------------------------
+
+    def _entry_answer(
+        self, entry: FaqEntry, language: str, decision: str = "sure", score: float = 1.0
+    ) -> _Answer:
+        body = entry.answer_in(language)
+        if language == "en" and entry.en is None:
+            body = f"{self._t('engels_noot', language)}\n{body}"
+        venue = self._station_venue(language) if entry.actie == "politiebureau" else None
+        buttons = self._faq_buttons(entry.zie_ook, language)
+        if entry.actie == "menu":
+            buttons = self._faq_buttons(MENU, language)
+        return _Answer(
+            body=body,
+            decision=decision,
+            intent=entry.id,
+            confidence=score,
+            line_ids=tuple(entry.lijnen),
+            buttons=buttons,
+            venue=venue,
+        )
+
+    def _ambiguous_answer(self, match: Match, language: str) -> _Answer:
+        best = match.best
+        buttons = self._faq_buttons([c.entry_id for c in match.candidates[:3]], language)
+        buttons += (Button(self._t("iets_anders", language), "other"),)
+        return _Answer(
+            body=self._t("bedoelt_u", language),
+            decision="ambiguous",
+            intent=best.entry_id if best else None,
+            confidence=best.score if best else 0.0,
+            buttons=buttons,
+        )
+
+    def _not_understood(self, match: Match, language: str) -> _Answer:
+        numbers = {key: line.nummer for key, line in self.content.lines.items()}
+        best = match.best
+        return _Answer(
+            body=self._t("niet_begrepen", language, **numbers),
+            decision="not_understood",
+            confidence=best.score if best else 0.0,
+            buttons=self._faq_buttons(MENU, language),
+        )
+
+    def _faq_buttons(self, ids: Iterable[str], language: str) -> tuple[Button, ...]:
+        entries = [self.content.entry(i) for i in ids]
+        return tuple(Button(e.title_in(language), f"faq:{e.id}") for e in entries if e)
+
+    def _station_venue(self, language: str) -> Venue:
+        station = self.content.districts.politiebureau
+        return Venue(
+            self._t("politiebureau_naam", language), station.adres, station.lat, station.lon
+        )
+
+    # -- wijkagent ---------------------------------------------------------------------------
+
+    async def _place_from_text(self, text: str) -> Place | None:
+        place = self.districts.find(text)
+        needs_address = place is None or (place.source == "postcode" and not place.found)
+        if self.live is not None and needs_address:
+            try:
+                geocoded = await asyncio.wait_for(self.live.geocode(text), LIVE_TIMEOUT_SECONDS)
+            except Exception:
+                geocoded = None
+            if geocoded is not None:
+                return geocoded
+        return place
+
+    async def _ask_or_recall_place(self, query: Query, language: str, match: Match) -> _Answer:
+        remembered = self.memory.recall(query.user) if query.user else None
+        if remembered:
+            place = self.districts.by_code(remembered.code, source="geheugen")
+            if place is not None:
+                return await self._wijkagent_answer(place, query, language, match)
+        return _Answer(
+            body=self._t("wijkagent_vraag_plaats", language),
+            intent="wijkagent_wie",
+            confidence=match.best.score if match.best else 1.0,
+            decision=match.decision,
+            awaiting=AWAIT_PLACE,
+            ask_location=True,
+        )
+
+    async def _wijkagent_answer(
+        self, place: Place, query: Query, language: str, match: Match | None = None
+    ) -> _Answer:
+        confidence = match.best.score if match and match.best else 1.0
+        decision = "sure" if match else "action"  # a place was given: this is the answer
+        common = {"intent": "wijkagent_wie", "confidence": confidence, "decision": decision}
+        if place.outside:
+            return _Answer(self._t("buiten_deventer", language), **common)
+        if not place.found:
+            if place.options:
+                return self._choose_wijk(place, language, common)
+            return _Answer(
+                self._t("plaats_niet_gevonden", language),
+                awaiting=AWAIT_PLACE,
+                ask_location=True,
+                **common,
+            )
+        wijk = self.districts.wijken[place.wijk or ""]
+        parts = [
+            self._t(
+                "wijkagent_antwoord",
+                language,
+                buurt=self.districts.buurten[place.buurt].naam,
+                wijk=wijk.naam,
+            )
+            if place.buurt
+            else self._t("wijkagent_wijk", language, wijk=wijk.naam)
+        ]
+        if place.source == "geheugen":
+            parts.append(self._t("onthouden_wijk", language, wijk=wijk.naam))
+        parts.append(await self._agent_names(place, language, wijk.naam))
+        parts.append(
+            self._t(
+                "wijkagent_bereiken",
+                language,
+                wijk=wijk.naam,
+                geen_spoed=self.content.lines["geen_spoed"].nummer,
+            )
+        )
+        parts.append(self._t("indeling_uitleg", language))
+        buttons: tuple[Button, ...] = ()
+        if query.user and place.source != "geheugen":
+            code = place.buurt or place.wijk or ""
+            parts.append(self._t("onthouden_vraag", language, wijk=wijk.naam))
+            buttons = (
+                Button(self._t("onthouden_ja", language), f"remember:{code}"),
+                Button(self._t("onthouden_nee", language), "remember_no"),
+            )
+        return _Answer("\n\n".join(parts), place=place, buttons=buttons, **common)
+
+    def _choose_wijk(self, place: Place, language: str, common: dict) -> _Answer:
+        key = "postcode_meerdere" if place.source == "postcode" else "wijk_meerdere"
+        body = self._t(key, language, naam=place.query, postcode=place.query)
+        buttons = tuple(
+            Button(self.districts.wijken[code].naam, f"wijk:{code}") for code in place.options
+        )
+        return _Answer(body, buttons=buttons, awaiting=AWAIT_PLACE, ask_location=True, **common)
+
+    async def _agent_names(self, place: Place, language: str, wijk_name: str) -> str:
+        live = await self._live_agents(place)
+        if live and live.agents:
+            names = ", ".join(f"{a.naam} ({a.url})" if a.url else a.naam for a in live.agents)
+            return self._t("wijkagent_live", language, datum=live.retrieved, namen=names)
+        known = self.districts.wijken[place.wijk or ""].wijkagenten
+        if known:
+            names = ", ".join(a.naam for a in known)
+            return self._t("wijkagent_naam", language, datum=max(a.per for a in known), namen=names)
+        return self._t("wijkagent_geen_naam", language, wijk=wijk_name)
+
+    async def _live_agents(self, place: Place) -> LiveAgents | None:
+        if self.live is None:
+            return None
+        try:
+            return await asyncio.wait_for(self.live.agents(place), LIVE_TIMEOUT_SECONDS)
+        except Exception:
+            return None
+
+    # -- buttons -----------------------------------------------------------------------------
+
+    async def _on_action(self, query: Query, language: str) -> Reply:
+        kind, _, value = (query.action or "").partition(":")
+        handler = self._actions.get(kind)
+        if handler is None:
+            return self._finish(_Answer(self._t("verlopen_knop", language)), language)
+        return self._finish(await handler(value, query, language), language)
+
+    async def _on_faq_button(self, value: str, query: Query, language: str) -> _Answer:
+        entry = self.content.entry(value)
+        if entry is None:
+            return _Answer(self._t("verlopen_knop", language))
+        if entry.actie == "wijkagent":
+            return await self._ask_or_recall_place(query, language, Match("sure", (), language))
+        return self._entry_answer(entry, language)
+
+    async def _on_place_button(self, value: str, query: Query, language: str) -> _Answer:
+        place = self.districts.by_code(value)
+        if place is None:
+            return _Answer(self._t("verlopen_knop", language))
+        return await self._wijkagent_answer(place, query, language)
+
+    async def _on_remember(self, value: str, query: Query, language: str) -> _Answer:
+        place = self.districts.by_code(value)
+        if place is None or not query.user:
+            return _Answer(self._t("verlopen_knop", language))
+        self.memory.remember(query.user, value, self.today().isoformat())
+        wijk = self.districts.wijken[place.wijk or ""].naam
+        return _Answer(self._t("onthouden_gedaan", language, wijk=wijk), place=place)
+
+    async def _on_remember_no(self, value: str, query: Query, language: str) -> _Answer:
+        return _Answer(self._t("niet_onthouden", language))
+
+    async def _on_other(self, value: str, query: Query, language: str) -> _Answer:
+        numbers = {key: line.nummer for key, line in self.content.lines.items()}
+        return _Answer(self._t("iets_anders_antwoord", language, **numbers))
+
+    async def _on_forget(self, value: str, query: Query, language: str) -> _Answer:
+        if query.user:
+            self.memory.forget(query.user)
+        return _Answer(self._t("vergeten_gedaan", language), intent="privacy")
+
+    async def _on_menu(self, value: str, query: Query, language: str) -> _Answer:
+        targets = {"wijkagent": "wijkagent_wie", "spoed": "spoed_112", "anoniem": "anoniem_melden"}
+        if value in targets:
+            return await self._on_faq_button(targets[value], query, language)
+        return _Answer(
+            self._t("vraag_stellen", language), buttons=self._faq_buttons(MENU, language)
+        )
+
+    def _t(self, key: str, language: str, **values: object) -> str:
+        return self.content.text(key, language, **values)
+
+
+def _prepend(answer: _Answer, note: str) -> _Answer:
+    from dataclasses import replace
+
+    return replace(answer, body=f"{note}\n\n{answer.body}")

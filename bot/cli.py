@@ -1,0 +1,214 @@
+"""`wijkbot`: chat, ask, check, eval and run, all on the same core.
+
+Usage:
+    wijkbot chat                      talk to the bot in the terminal (no token needed)
+    wijkbot ask "wie is mijn wijkagent in 7419" [--json] [--location LAT,LON]
+    wijkbot check                     validate content/ (exit 1 on any error)
+    wijkbot eval tests/data/dev_set.yaml [--json]
+    wijkbot run [--webhook URL]       run the Telegram bot (needs TELEGRAM_BOT_TOKEN)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.commands import action_for
+from bot.config import Settings
+from bot.content import ContentErrors, load_content
+from bot.messages import Query, Reply
+
+LOCAL_USER = "terminal"
+
+
+def build_assistant(settings: Settings, *, live: bool = False) -> Any:
+    """The assistant for this settings' content; live data only where asked and allowed."""
+    from bot.assistant import Assistant
+
+    content = load_content(settings.content_dir)
+    lookup = None
+    if live and not settings.offline:
+        lookup = _live_lookup(settings)
+    return Assistant(content, live=lookup)
+
+
+def _live_lookup(settings: Settings) -> Any:
+    try:
+        from bot.live_client import HttpLiveLookup
+    except ImportError:  # the live client is optional
+        return None
+    return HttpLiveLookup.from_settings(settings)
+
+
+def reply_json(reply: Reply) -> dict[str, Any]:
+    return {
+        "text": reply.text,
+        "intent": reply.intent,
+        "confidence": round(reply.confidence, 4),
+        "decision": reply.decision,
+        "alarm": reply.alarm,
+        "lines": list(reply.lines),
+        "wijk": reply.wijk,
+        "buurt": reply.buurt,
+        "buttons": [{"label": b.label, "payload": b.payload} for b in reply.buttons],
+        "awaiting": reply.awaiting,
+        "language": reply.language,
+        "venue": None
+        if reply.venue is None
+        else {
+            "title": reply.venue.title,
+            "address": reply.venue.address,
+            "lat": reply.venue.lat,
+            "lon": reply.venue.lon,
+        },
+    }
+
+
+def _parse_location(value: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(part) for part in value.split(","))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("use LAT,LON, e.g. 52.2515,6.1937") from exc
+    return lat, lon
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = build_assistant(settings, live=True)
+    query = Query(text=args.text, location=args.location, language=args.language)
+    reply = asyncio.run(assistant.reply(query))
+    if args.json:
+        print(json.dumps(reply_json(reply), ensure_ascii=False))
+    else:
+        print(_plain(reply))
+    return 0
+
+
+def _plain(reply: Reply) -> str:
+    options = [f"  [{i}] {b.label}" for i, b in enumerate(reply.buttons, start=1)]
+    return "\n".join([reply.text, *options])
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings, stdin: TextIO = sys.stdin) -> int:
+    assistant = build_assistant(settings, live=True)
+    interactive = stdin.isatty()
+    if interactive:
+        print("wijkbot — typ uw vraag (stoppen: /stop of Ctrl-D)\n")
+    asyncio.run(_chat_loop(assistant, stdin, interactive))
+    return 0
+
+
+async def _chat_loop(assistant: Any, stdin: TextIO, interactive: bool) -> None:
+    reply: Reply | None = None
+    while True:
+        if interactive:
+            print("> ", end="", flush=True)
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            return
+        text = line.strip()
+        if text in ("/stop", "/quit", "/exit"):
+            return
+        query = _chat_query(text, reply)
+        reply = await assistant.reply(query)
+        print(_plain(reply), end="\n\n", flush=True)
+
+
+def _chat_query(text: str, previous: Reply | None) -> Query:
+    """Turns a typed line into a query: a number picks a shown button, /commands are actions."""
+    awaiting = previous.awaiting if previous else None
+    if previous and text.isdigit() and 1 <= int(text) <= len(previous.buttons):
+        return Query(action=previous.buttons[int(text) - 1].payload, user=LOCAL_USER)
+    if text.startswith("/"):
+        action = action_for(text)
+        if action:
+            return Query(action=action, user=LOCAL_USER)
+    return Query(text=text, user=LOCAL_USER, awaiting=awaiting)
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        content = load_content(settings.content_dir)
+    except ContentErrors as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        print(f"{len(exc.errors)} error(s) in {settings.content_dir}", file=sys.stderr)
+        return 1
+    print(
+        f"content OK: {len(content.faq)} entries, {len(content.lines)} lines, "
+        f"{len(content.districts.wijken)} wijken, "
+        f"{sum(len(w.buurten) for w in content.districts.wijken)} buurten (version {content.version})"
+    )
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.evaluation import evaluate, format_summary, load_items
+
+    assistant = build_assistant(settings, live=False)
+    result = asyncio.run(evaluate(assistant, load_items(Path(args.file))))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(format_summary(result["summary"]))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.telegram_app import run
+
+    return run(settings, webhook_url=args.webhook, listen=args.listen, port=args.port)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="wijkbot", description="Telegram assistant for Deventer residents."
+    )
+    p.add_argument(
+        "--content", help="content directory (default: WIJKBOT_CONTENT_DIR or the shipped content)"
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("chat", help="talk to the bot in the terminal")
+    ask = sub.add_parser("ask", help="one answer")
+    ask.add_argument("text", nargs="?", default="")
+    ask.add_argument("--json", action="store_true")
+    ask.add_argument("--location", type=_parse_location, metavar="LAT,LON")
+    ask.add_argument("--language", choices=["nl", "en"], default=None)
+    sub.add_parser("check", help="validate the content")
+    ev = sub.add_parser("eval", help="measure answer quality on a labelled file")
+    ev.add_argument("file")
+    ev.add_argument("--json", action="store_true")
+    run = sub.add_parser("run", help="run the Telegram bot")
+    run.add_argument("--webhook", metavar="URL", help="webhook mode with this public URL")
+    run.add_argument("--listen", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8443)
+    return p
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "chat": cmd_chat,
+    "ask": cmd_ask,
+    "check": cmd_check,
+    "eval": cmd_eval,
+    "run": cmd_run,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings.from_env(args.content)
+    try:
+        return COMMANDS[args.command](args, settings)
+    except ContentErrors as exc:
+        print(f"content error:\n{exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,472 @@
+"""The content a police communications team edits, as typed and validated data.
+
+Everything a resident reads comes from `content/*.yaml`. Loading is strict on purpose: a missing
+source, an unknown reference or an unregistered phone number must stop a reload before it reaches
+residents, with a message naming file, line and field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot import yaml_lines
+from bot.yaml_lines import ContentError
+
+TELEGRAM_MAX_CHARS = 4096
+LANGUAGES = ("nl", "en")
+
+# A Dutch phone number as written in prose: 10 digits starting with 0, optionally split by
+# spaces or dashes ("0900-8844", "088-786 73 72"). Short numbers (112, 144) are checked apart.
+_PHONE_RE = re.compile(r"(?<![\d/])0\d{2,3}(?:[ -]?\d{2,4}){1,3}(?![\d/])")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+Sources = list[str]
+
+
+class LineEn(_Model):
+    label: str = Field(min_length=1)
+    wanneer: str = Field(min_length=1)
+
+
+class Line(_Model):
+    """A phone line the bot may show; the only place a number is written down."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str = Field(min_length=1)
+    nummer: str = Field(min_length=3)
+    wanneer: str = Field(min_length=1)
+    web: str | None = None
+    bron: Sources = Field(min_length=1)
+    en: LineEn | None = None
+
+    _list_bron = field_validator("bron", mode="before")(_as_list)
+
+    @property
+    def digits(self) -> str:
+        return re.sub(r"\D", "", self.nummer)
+
+    def label_in(self, language: str) -> str:
+        return self.en.label if language == "en" and self.en else self.label
+
+
+class FaqEn(_Model):
+    titel: str = Field(min_length=1, max_length=40)
+    vragen: list[str] = Field(min_length=1)
+    antwoord: str = Field(min_length=1)
+
+    @field_validator("vragen")
+    @classmethod
+    def _no_empty_phrasing(cls, value: list[str]) -> list[str]:
+        if any(not v.strip() for v in value):
+            raise ValueError("empty phrasing")
+        return value
+
+
+Action = Literal["wijkagent", "politiebureau", "vergeet", "privacy", "menu"]
+
+
+class FaqEntry(_Model):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    titel: str = Field(min_length=1, max_length=40)
+    vragen: list[str] = Field(min_length=1)
+    trefwoorden: list[str] = Field(default_factory=list)
+    antwoord: str = Field(min_length=1)
+    lijnen: list[str] = Field(default_factory=list)
+    zie_ook: list[str] = Field(default_factory=list)
+    actie: Action | None = None
+    bron: Sources = Field(min_length=1)
+    en: FaqEn | None = None
+
+    _list_bron = field_validator("bron", mode="before")(_as_list)
+    _no_empty_phrasing = field_validator("vragen")(FaqEn._no_empty_phrasing.__func__)
+
+    def title_in(self, language: str) -> str:
+        return self.en.titel if language == "en" and self.en else self.titel
+
+    def answer_in(self, language: str) -> str:
+        return self.en.antwoord if language == "en" and self.en else self.antwoord
+
+
+class Wijkagent(_Model):
+    naam: str = Field(min_length=1)
+    per: str = Field(min_length=4, description="date of the knowledge, e.g. 2026-11-01")
+    url: str | None = None
+    bron: Sources = Field(min_length=1)
+
+    _list_bron = field_validator("bron", mode="before")(_as_list)
+
+
+class Buurt(_Model):
+    code: str = Field(pattern=r"^BU0150\d{4}$")
+    naam: str = Field(min_length=1)
+    namen: list[str] = Field(default_factory=list)
+
+
+class Wijk(_Model):
+    code: str = Field(pattern=r"^WK0150\d{2}$")
+    naam: str = Field(min_length=1)
+    cbs_naam: str = Field(min_length=1)
+    soort: Literal["stad", "dorp"]
+    namen: list[str] = Field(default_factory=list)
+    postcodes: list[str] = Field(default_factory=list)
+    wijkagenten: list[Wijkagent] = Field(default_factory=list)
+    buurten: list[Buurt] = Field(min_length=1)
+
+    @field_validator("postcodes", mode="before")
+    @classmethod
+    def _pc4_strings(cls, value: Any) -> Any:
+        return [str(v) for v in value] if isinstance(value, list) else value
+
+    @field_validator("postcodes")
+    @classmethod
+    def _pc4(cls, value: list[str]) -> list[str]:
+        for pc in value:
+            if not re.fullmatch(r"\d{4}", pc):
+                raise ValueError(f"postcode {pc!r} is not four digits")
+        return value
+
+
+class Station(_Model):
+    naam: str = Field(min_length=1)
+    adres: str = Field(min_length=1)
+    lat: float
+    lon: float
+    url: str
+    per: str
+    bron: Sources = Field(min_length=1)
+
+    _list_bron = field_validator("bron", mode="before")(_as_list)
+
+
+class DistrictFile(_Model):
+    bron_indeling: str = Field(min_length=1)
+    bron_bestand: str = Field(min_length=1)
+    bron_postcodes: str = Field(min_length=1)
+    stand: str
+    wijken: list[Wijk] = Field(min_length=1)
+    politiebureau: Station
+
+
+class LineFile(_Model):
+    lijnen: list[Line] = Field(min_length=1)
+
+
+class FaqFile(_Model):
+    versie: str
+    vragen: list[FaqEntry] = Field(min_length=1)
+
+
+class TextFile(_Model):
+    """UI wording: every key has a Dutch and an English text."""
+
+    teksten: dict[str, dict[Literal["nl", "en"], str]]
+
+
+class LanguageFile(_Model):
+    """Word lists for normalising resident chat text (see bot/text.py)."""
+
+    vervangingen: dict[str, str] = Field(default_factory=dict)
+    stopwoorden: list[str] = Field(default_factory=list)
+    engelse_woorden: list[str] = Field(default_factory=list)
+    nederlandse_woorden: list[str] = Field(default_factory=list)
+
+
+class UrgencyRule(_Model):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    soort: Literal["acuut", "acuut_als_nu", "anoniem"]
+    woorden: list[str] = Field(min_length=1)
+    test: list[str] = Field(default_factory=list, description="messages this rule must catch")
+
+
+class UrgencyFile(_Model):
+    regels: list[UrgencyRule] = Field(min_length=1)
+    nu_woorden: list[str] = Field(min_length=1)
+    voorbij_woorden: list[str] = Field(min_length=1)
+    vraag_woorden: list[str] = Field(min_length=1)
+    hulp_woorden: list[str] = Field(default_factory=list)
+    niet_acuut: list[str] = Field(default_factory=list)
+
+
+REQUIRED_TEXTS = (
+    "alarm",
+    "footer",
+    "bel_m_regel",
+    "niet_begrepen",
+    "bedoelt_u",
+    "iets_anders",
+    "alleen_tekst",
+    "leeg",
+    "te_lang",
+    "wijkagent_vraag_plaats",
+    "wijkagent_antwoord",
+    "wijkagent_geen_naam",
+    "wijkagent_naam",
+    "wijkagent_live",
+    "wijkagent_bereiken",
+    "wijk_meerdere",
+    "buiten_deventer",
+    "plaats_niet_gevonden",
+    "indeling_uitleg",
+    "onthouden_vraag",
+    "onthouden_ja",
+    "onthouden_nee",
+    "onthouden_gedaan",
+    "vergeten_gedaan",
+    "engels_noot",
+    "knop_wijkagent",
+    "knop_locatie",
+    "knop_spoed",
+    "knop_anoniem",
+    "knop_vraag",
+    "fout",
+)
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything loaded from one content directory, already validated."""
+
+    directory: Path
+    version: str
+    lines: dict[str, Line]
+    faq: tuple[FaqEntry, ...]
+    districts: DistrictFile
+    texts: dict[str, dict[str, str]]
+    language: LanguageFile
+    urgency: UrgencyFile
+
+    def entry(self, entry_id: str) -> FaqEntry | None:
+        return next((e for e in self.faq if e.id == entry_id), None)
+
+    def text(self, key: str, language: str = "nl", **values: Any) -> str:
+        """A UI text in the user's language (Dutch when no translation), with {placeholders} filled."""
+        variants = self.texts[key]
+        template = variants.get(language) or variants["nl"]
+        return template.format(**values) if values else template
+
+    def line_by_number(self, number: str) -> Line | None:
+        digits = re.sub(r"\D", "", number)
+        return next((line for line in self.lines.values() if line.digits == digits), None)
+
+
+FILES = {
+    "lines": "lijnen.yaml",
+    "faq": "faq.yaml",
+    "districts": "wijken.yaml",
+    "texts": "teksten.yaml",
+    "language": "taal.yaml",
+    "urgency": "urgentie.yaml",
+}
+
+
+def _validate(model: type[BaseModel], data: Any, file: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            field = ".".join(str(p) for p in loc)
+            errors.append(ContentError(file, yaml_lines.line_of(data, loc), field, err["msg"]))
+        raise ContentErrors(errors) from exc
+
+
+class ContentErrors(Exception):
+    """All problems found in a content directory; str() lists one per line."""
+
+    def __init__(self, errors: list[ContentError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+def _phone_numbers(text: str) -> Iterable[str]:
+    for match in _PHONE_RE.finditer(text):
+        digits = re.sub(r"\D", "", match.group())
+        if len(digits) == 10:
+            yield match.group()
+
+
+def _check_cross_references(
+    faq: FaqFile, faq_raw: Any, lines: dict[str, Line], file: str
+) -> list[ContentError]:
+    """Rules that span entries or files: unique ids, known references, registered numbers."""
+    errors: list[ContentError] = []
+    known_digits = {line.digits for line in lines.values()}
+    seen: set[str] = set()
+    ids = {e.id for e in faq.vragen}
+    for index, entry in enumerate(faq.vragen):
+
+        def err(field: str, message: str, *sub: Any, _i: int = index) -> None:
+            loc = ("vragen", _i, field, *sub)
+            errors.append(
+                ContentError(file, yaml_lines.line_of(faq_raw, loc), f"{entry.id}.{field}", message)
+            )
+
+        if entry.id in seen:
+            err("id", f"duplicate id {entry.id!r}")
+        seen.add(entry.id)
+        for i, ref in enumerate(entry.zie_ook):
+            if ref not in ids:
+                err("zie_ook", f"unknown entry {ref!r}", i)
+            elif ref == entry.id:
+                err("zie_ook", "an entry cannot refer to itself", i)
+        for i, ref in enumerate(entry.lijnen):
+            if ref not in lines:
+                err("lijnen", f"unknown line {ref!r} (see lijnen.yaml)", i)
+        answers = [("antwoord", entry.antwoord)]
+        if entry.en:
+            answers.append(("en", entry.en.antwoord))
+        for field, answer in answers:
+            if len(answer) > TELEGRAM_MAX_CHARS:
+                err(
+                    field,
+                    f"answer is {len(answer)} characters; Telegram allows {TELEGRAM_MAX_CHARS}",
+                )
+            for number in _phone_numbers(answer):
+                if re.sub(r"\D", "", number) not in known_digits:
+                    err(field, f"phone number {number!r} is not in the line registry (lijnen.yaml)")
+    return errors
+
+
+def _check_districts(districts: DistrictFile, raw: Any, file: str) -> list[ContentError]:
+    errors: list[ContentError] = []
+    codes: set[str] = set()
+    postcodes: set[str] = set()
+    for wi, wijk in enumerate(districts.wijken):
+        for bi, buurt in enumerate(wijk.buurten):
+            if not buurt.code.startswith("BU" + wijk.code[2:]):
+                line = yaml_lines.line_of(raw, ("wijken", wi, "buurten", bi, "code"))
+                errors.append(
+                    ContentError(
+                        file, line, f"{wijk.code}.buurten", f"{buurt.code} is not in {wijk.code}"
+                    )
+                )
+        for code in [wijk.code, *(b.code for b in wijk.buurten)]:
+            if code in codes:
+                line = yaml_lines.line_of(raw, ("wijken", wi))
+                errors.append(ContentError(file, line, wijk.code, f"duplicate code {code}"))
+            codes.add(code)
+        for pi, pc in enumerate(wijk.postcodes):
+            if pc in postcodes:
+                line = yaml_lines.line_of(raw, ("wijken", wi, "postcodes", pi))
+                errors.append(
+                    ContentError(file, line, f"{wijk.code}.postcodes", f"{pc} in two wijken")
+                )
+            postcodes.add(pc)
+    return errors
+
+
+def _check_texts(
+    texts: TextFile, raw: Any, lines: dict[str, Line], file: str
+) -> list[ContentError]:
+    errors: list[ContentError] = []
+    known_digits = {line.digits for line in lines.values()}
+    for key in REQUIRED_TEXTS:
+        if key not in texts.teksten:
+            errors.append(
+                ContentError(file, getattr(raw, "line", None), f"teksten.{key}", "missing text")
+            )
+        elif "nl" not in texts.teksten[key]:
+            line = yaml_lines.line_of(raw, ("teksten", key))
+            errors.append(ContentError(file, line, f"teksten.{key}.nl", "missing Dutch text"))
+    for key, variants in texts.teksten.items():
+        for lang, value in variants.items():
+            for number in _phone_numbers(value):
+                if re.sub(r"\D", "", number) not in known_digits:
+                    line = yaml_lines.line_of(raw, ("teksten", key, lang))
+                    errors.append(
+                        ContentError(
+                            file,
+                            line,
+                            f"teksten.{key}.{lang}",
+                            f"phone number {number!r} is not in the line registry",
+                        )
+                    )
+    return errors
+
+
+def _check_urgency(urgency: UrgencyFile, raw: Any, file: str) -> list[ContentError]:
+    errors: list[ContentError] = []
+    seen: set[str] = set()
+    for i, rule in enumerate(urgency.regels):
+        if rule.id in seen:
+            line = yaml_lines.line_of(raw, ("regels", i, "id"))
+            errors.append(
+                ContentError(file, line, f"regels.{rule.id}", f"duplicate id {rule.id!r}")
+            )
+        seen.add(rule.id)
+    return errors
+
+
+def load_content(directory: Path) -> Content:
+    """Load and validate every content file; raise ContentErrors listing all problems found."""
+    directory = Path(directory)
+    raw: dict[str, Any] = {}
+    errors: list[ContentError] = []
+    for key, name in FILES.items():
+        try:
+            raw[key] = yaml_lines.load(directory / name)
+        except ContentError as exc:
+            errors.append(exc)
+    if errors:
+        raise ContentErrors(errors)
+
+    models = {
+        "lines": LineFile,
+        "faq": FaqFile,
+        "districts": DistrictFile,
+        "texts": TextFile,
+        "language": LanguageFile,
+        "urgency": UrgencyFile,
+    }
+    parsed: dict[str, Any] = {}
+    for key, model in models.items():
+        try:
+            parsed[key] = _validate(model, raw[key], FILES[key])
+        except ContentErrors as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise ContentErrors(errors)
+
+    lines: dict[str, Line] = {}
+    for i, line in enumerate(parsed["lines"].lijnen):
+        if line.id in lines:
+            where = yaml_lines.line_of(raw["lines"], ("lijnen", i, "id"))
+            errors.append(ContentError(FILES["lines"], where, f"lijnen.{line.id}", "duplicate id"))
+        lines[line.id] = line
+    for required in ("spoed", "geen_spoed", "bel_m"):
+        if required not in lines:
+            errors.append(
+                ContentError(FILES["lines"], None, "lijnen", f"line {required!r} is required")
+            )
+    errors += _check_cross_references(parsed["faq"], raw["faq"], lines, FILES["faq"])
+    errors += _check_districts(parsed["districts"], raw["districts"], FILES["districts"])
+    errors += _check_texts(parsed["texts"], raw["texts"], lines, FILES["texts"])
+    errors += _check_urgency(parsed["urgency"], raw["urgency"], FILES["urgency"])
+    if errors:
+        raise ContentErrors(errors)
+
+    return Content(
+        directory=directory,
+        version=parsed["faq"].versie,
+        lines=lines,
+        faq=tuple(parsed["faq"].vragen),
+        districts=parsed["districts"],
+        texts={k: dict(v) for k, v in parsed["texts"].teksten.items()},
+        language=parsed["language"],
+        urgency=parsed["urgency"],
+    )

@@ -1,0 +1,1 @@
+"""Telegram update handlers: thin adapters around the assistant."""
