@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.content import Content, FaqEntry
-from bot.districts import Districts, Place
-from bot.live import LiveAgents, LiveLookup
+from bot.districts import Districts, Place, find_postcode
+from bot.live import LiveAgents, LiveLookup, covering
 from bot.matcher import Match, Matcher
 from bot.memory import InMemoryWijkMemory, WijkMemory
 from bot.messages import Button, Query, Reply, Venue
-from bot.text import Normaliser
+from bot.text import Normaliser, fold
 from bot.urgency import Urgency, UrgencyDetector
 
 MATCH_CHARS = 600  # a long story is matched on its start; urgency reads all of it
@@ -90,12 +91,19 @@ class Assistant:
         tokens = self.normaliser.tokens(text)
         urgency = self.urgency.detect_tokens(tokens)
         norm = self.normaliser.normalise(text[:MATCH_CHARS])
-        match = self.matcher.match(norm, hint=query.language)
+        match = self.matcher.match(norm, hint=query.language, prefer=self._preferred(urgency))
         language = match.language
         answer = await self._answer_text(text, query, match, language)
         if len(text) > LONG_MESSAGE:
             answer = _prepend(answer, self._t("te_lang", language))
         return self._finish(answer, language, urgency)
+
+    def _preferred(self, urgency: Urgency) -> list[str]:
+        """FAQ entries the safety rules point to: an anonymous tip, a crime that is over."""
+        preferred = self.content.urgency.voorkeur
+        # A tip about a crime, given anonymously, is about the tip: the anonymous route wins.
+        kind = "anoniem" if urgency.anonymous else "misdrijf" if urgency.crime else None
+        return list(preferred.get(kind, [])) if kind else []
 
     async def _answer_text(self, text: str, query: Query, match: Match, language: str) -> _Answer:
         best = match.best
@@ -103,7 +111,9 @@ class Assistant:
         entry = self.content.entry(best.entry_id) if sure and best else None
         wants_agent = entry is not None and entry.actie == "wijkagent"
         if query.awaiting == AWAIT_PLACE or wants_agent or not sure:
-            place = await self._place_from_text(text)
+            place = await self._place_from_text(
+                text, live=query.awaiting == AWAIT_PLACE or wants_agent or _mentions_agent(text)
+            )
             if place is not None:
                 return await self._wijkagent_answer(place, query, language, match)
             if query.awaiting == AWAIT_PLACE and not sure:
@@ -226,16 +236,34 @@ class Assistant:
 
     # -- wijkagent ---------------------------------------------------------------------------
 
-    async def _place_from_text(self, text: str) -> Place | None:
+    async def _place_from_text(self, text: str, live: bool = True) -> Place | None:
+        """Offline first (postcode, then names); the geocoder only for what that cannot settle.
+
+        A full postcode inside a PC4 that spans wijken, or an unknown text that may be a street,
+        goes to PDOK when it is reachable; its answer is checked against our own districts.
+        `live` is False for messages that are not about a wijkagent: the FAQ never waits on a
+        network.
+        """
         place = self.districts.find(text)
-        needs_address = place is None or (place.source == "postcode" and not place.found)
-        if self.live is not None and needs_address:
+        postcode = find_postcode(text)
+        unsettled = place is not None and place.source == "postcode" and not place.found
+        may_be_address = place is None and _looks_like_address(text)
+        full_postcode = unsettled and postcode is not None and postcode.letters is not None
+        if live and self.live is not None and (may_be_address or full_postcode or unsettled):
             try:
-                geocoded = await asyncio.wait_for(self.live.geocode(text), LIVE_TIMEOUT_SECONDS)
+                geocoded = await asyncio.wait_for(
+                    self.live.geocode(_address_part(text)), LIVE_TIMEOUT_SECONDS
+                )
             except Exception:
                 geocoded = None
-            if geocoded is not None:
+            if geocoded is not None and geocoded.outside:
                 return geocoded
+            if geocoded is not None:
+                checked = self.districts.from_geocoder(
+                    text, geocoded.buurt, geocoded.wijk, geocoded.lat, geocoded.lon
+                )
+                if checked is not None:
+                    return checked
         return place
 
     async def _ask_or_recall_place(self, query: Query, language: str, match: Match) -> _Answer:
@@ -316,6 +344,9 @@ class Assistant:
         if live and live.agents:
             names = ", ".join(f"{a.naam} ({a.url})" if a.url else a.naam for a in live.agents)
             return self._t("wijkagent_live", language, datum=live.retrieved, namen=names)
+        return self._known_agents(place, language, wijk_name)
+
+    def _known_agents(self, place: Place, language: str, wijk_name: str) -> str:
         known = self.districts.wijken[place.wijk or ""].wijkagenten
         if known:
             names = ", ".join(a.naam for a in known)
@@ -323,12 +354,26 @@ class Assistant:
         return self._t("wijkagent_geen_naam", language, wijk=wijk_name)
 
     async def _live_agents(self, place: Place) -> LiveAgents | None:
-        if self.live is None:
+        """Live agents whose werkgebied covers the place; None when unknown, slow or failing."""
+        if self.live is None or place.wijk is None:
             return None
+        lat, lon = place.lat, place.lon
+        if lat is None or lon is None:
+            point = self.districts.point_of(place.buurt or place.wijk)
+            if point is None:
+                return None
+            lat, lon = point
+            place = replace(place, lat=lat, lon=lon)
         try:
-            return await asyncio.wait_for(self.live.agents(place), LIVE_TIMEOUT_SECONDS)
+            live = await asyncio.wait_for(self.live.agents(place), LIVE_TIMEOUT_SECONDS)
         except Exception:
             return None
+        if live is None:
+            return None
+        wijk = self.districts.wijken[place.wijk]
+        names = [self.districts.buurten[place.buurt].naam] if place.buurt else []
+        names += [wijk.naam, *wijk.namen]
+        return replace(live, agents=covering(live.agents, names, lat, lon))
 
     # -- buttons -----------------------------------------------------------------------------
 
@@ -386,6 +431,32 @@ class Assistant:
 
 
 def _prepend(answer: _Answer, note: str) -> _Answer:
-    from dataclasses import replace
-
     return replace(answer, body=f"{note}\n\n{answer.body}")
+
+
+_ADDRESS_LEAD_RE = re.compile(
+    r"^.*\b(?:wijkagent(?:en)?|wijk\s+agent|woon|wonen|woont)\b[\s,:]*"
+    r"(?:(?:van|in|op|aan|voor|bij)\s+)?",
+    re.IGNORECASE,
+)
+
+
+def _mentions_agent(text: str) -> bool:
+    """'wijkagent', 'wijk agent', 'wijkagenten': a wijkagent lookup even when the FAQ is unsure."""
+    return "wijkagent" in "".join(fold(text).split())
+
+
+def _address_part(text: str) -> str:
+    """'wie is de wijkagent van Storminkstraat 2?' -> 'Storminkstraat 2' (for the geocoder)."""
+    stripped = _ADDRESS_LEAD_RE.sub("", text.strip()).strip(" ?!.")
+    return stripped or text.strip(" ?!.")
+
+
+def _looks_like_address(text: str) -> bool:
+    """A street with a house number, or a single word or two that may be a street name.
+
+    Keeps the geocoder off ordinary questions that merely failed to match the FAQ.
+    """
+    words = _address_part(text).split()
+    has_number = any(w.strip(",.?!").isdigit() for w in words)
+    return has_number or 0 < len(words) <= 3

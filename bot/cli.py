@@ -6,6 +6,7 @@ Usage:
     wijkbot check                     validate content/ (exit 1 on any error)
     wijkbot eval tests/data/dev_set.yaml [--json]
     wijkbot run [--webhook URL]       run the Telegram bot (needs TELEGRAM_BOT_TOKEN)
+    wijkbot report [--days N] [--html FILE]   unanswered questions and numbers, for operators
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot import report
 from bot.commands import action_for
 from bot.config import Settings
 from bot.content import ContentErrors, load_content
@@ -32,9 +34,14 @@ def build_assistant(settings: Settings, *, live: bool = False) -> Any:
 
     content = load_content(settings.content_dir)
     lookup = None
+    memory = None
     if live and not settings.offline:
         lookup = _live_lookup(settings)
-    return Assistant(content, live=lookup)
+    if live:  # chat/ask remember across runs in the data directory; eval stays in memory
+        from bot.storage import SqliteWijkMemory
+
+        memory = SqliteWijkMemory.in_data_dir(settings)
+    return Assistant(content, live=lookup, memory=memory)
 
 
 def _live_lookup(settings: Settings) -> Any:
@@ -186,6 +193,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook", metavar="URL", help="webhook mode with this public URL")
     run.add_argument("--listen", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8443)
+    report.add_parser(sub)
     return p
 
 
@@ -195,6 +203,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "check": cmd_check,
     "eval": cmd_eval,
     "run": cmd_run,
+    "report": report.cmd_report,
 }
 
 

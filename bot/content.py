@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -21,9 +21,11 @@ from bot.yaml_lines import ContentError
 TELEGRAM_MAX_CHARS = 4096
 LANGUAGES = ("nl", "en")
 
-# A Dutch phone number as written in prose: 10 digits starting with 0, optionally split by
-# spaces or dashes ("0900-8844", "088-786 73 72"). Short numbers (112, 144) are checked apart.
-_PHONE_RE = re.compile(r"(?<![\d/])0\d{2,3}(?:[ -]?\d{2,4}){1,3}(?![\d/])")
+# A Dutch phone number as written in prose: 7 to 11 digits starting with 0, optionally split by
+# spaces or dashes ("0900-8844", "088-786 73 72", "06-12345678", "0800-7000"). A date written
+# as "01-02-2021" looks alike and is skipped. Short numbers (112, 144) are not checked here.
+_PHONE_RE = re.compile(r"(?<![\d/])0\d{1,3}(?:[ -]?\d{2,4}){1,3}(?![\d/])")
+_DATE_RE = re.compile(r"\d{2}-\d{2}-\d{4}")
 
 
 class _Model(BaseModel):
@@ -35,6 +37,8 @@ def _as_list(value: Any) -> Any:
 
 
 Sources = list[str]
+# One phrasing per item so that an empty one is reported at its own line, not at the list's.
+Phrasings = list[Annotated[str, Field(min_length=1)]]
 
 
 class LineEn(_Model):
@@ -65,15 +69,8 @@ class Line(_Model):
 
 class FaqEn(_Model):
     titel: str = Field(min_length=1, max_length=40)
-    vragen: list[str] = Field(min_length=1)
+    vragen: Phrasings = Field(min_length=1)
     antwoord: str = Field(min_length=1)
-
-    @field_validator("vragen")
-    @classmethod
-    def _no_empty_phrasing(cls, value: list[str]) -> list[str]:
-        if any(not v.strip() for v in value):
-            raise ValueError("empty phrasing")
-        return value
 
 
 Action = Literal["wijkagent", "politiebureau", "vergeet", "privacy", "menu"]
@@ -82,7 +79,7 @@ Action = Literal["wijkagent", "politiebureau", "vergeet", "privacy", "menu"]
 class FaqEntry(_Model):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     titel: str = Field(min_length=1, max_length=40)
-    vragen: list[str] = Field(min_length=1)
+    vragen: Phrasings = Field(min_length=1)
     trefwoorden: list[str] = Field(default_factory=list)
     antwoord: str = Field(min_length=1)
     lijnen: list[str] = Field(default_factory=list)
@@ -92,7 +89,6 @@ class FaqEntry(_Model):
     en: FaqEn | None = None
 
     _list_bron = field_validator("bron", mode="before")(_as_list)
-    _no_empty_phrasing = field_validator("vragen")(FaqEn._no_empty_phrasing.__func__)
 
     def title_in(self, language: str) -> str:
         return self.en.titel if language == "en" and self.en else self.titel
@@ -185,9 +181,16 @@ class LanguageFile(_Model):
     nederlandse_woorden: list[str] = Field(default_factory=list)
 
 
+class OutOfScopeFile(_Model):
+    """Messages the bot should not answer: a match here means "niet begrepen", honestly."""
+
+    vragen: list[str] = Field(min_length=1)
+    en: list[str] = Field(default_factory=list)
+
+
 class UrgencyRule(_Model):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    soort: Literal["acuut", "acuut_als_nu", "anoniem"]
+    soort: Literal["acuut", "acuut_als_nu", "anoniem", "misdrijf"]
     woorden: list[str] = Field(min_length=1)
     test: list[str] = Field(default_factory=list, description="messages this rule must catch")
 
@@ -195,10 +198,12 @@ class UrgencyRule(_Model):
 class UrgencyFile(_Model):
     regels: list[UrgencyRule] = Field(min_length=1)
     nu_woorden: list[str] = Field(min_length=1)
+    sterk_nu: list[str] = Field(min_length=1)
     voorbij_woorden: list[str] = Field(min_length=1)
     vraag_woorden: list[str] = Field(min_length=1)
-    hulp_woorden: list[str] = Field(default_factory=list)
+    dier_woorden: list[str] = Field(default_factory=list)
     niet_acuut: list[str] = Field(default_factory=list)
+    voorkeur: dict[Literal["anoniem", "misdrijf"], list[str]] = Field(default_factory=dict)
 
 
 REQUIRED_TEXTS = (
@@ -248,12 +253,13 @@ class Content:
     texts: dict[str, dict[str, str]]
     language: LanguageFile
     urgency: UrgencyFile
+    out_of_scope: OutOfScopeFile
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         return next((e for e in self.faq if e.id == entry_id), None)
 
     def text(self, key: str, language: str = "nl", **values: Any) -> str:
-        """A UI text in the user's language (Dutch when no translation), with {placeholders} filled."""
+        """A UI text in the user's language (else Dutch), with {placeholders} filled."""
         variants = self.texts[key]
         template = variants.get(language) or variants["nl"]
         return template.format(**values) if values else template
@@ -270,6 +276,7 @@ FILES = {
     "texts": "teksten.yaml",
     "language": "taal.yaml",
     "urgency": "urgentie.yaml",
+    "out_of_scope": "buiten_bereik.yaml",
 }
 
 
@@ -280,9 +287,23 @@ def _validate(model: type[BaseModel], data: Any, file: str) -> Any:
         errors = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            field = ".".join(str(p) for p in loc)
+            field = _field_name(data, loc)
             errors.append(ContentError(file, yaml_lines.line_of(data, loc), field, err["msg"]))
         raise ContentErrors(errors) from exc
+
+
+def _field_name(data: Any, loc: tuple[Any, ...]) -> str:
+    """'vragen.inbraak.bron' rather than 'vragen.7.bron': operators know entries by id."""
+    parts: list[str] = []
+    node = data
+    for part in loc:
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        item = node[part] if in_dict or in_list else None
+        named = isinstance(part, int) and isinstance(item, dict) and isinstance(item.get("id"), str)
+        parts.append(item["id"] if named else str(part))
+        node = item
+    return ".".join(parts)
 
 
 class ContentErrors(Exception):
@@ -296,7 +317,7 @@ class ContentErrors(Exception):
 def _phone_numbers(text: str) -> Iterable[str]:
     for match in _PHONE_RE.finditer(text):
         digits = re.sub(r"\D", "", match.group())
-        if len(digits) == 10:
+        if 7 <= len(digits) <= 11 and not _DATE_RE.fullmatch(match.group()):
             yield match.group()
 
 
@@ -310,11 +331,10 @@ def _check_cross_references(
     ids = {e.id for e in faq.vragen}
     for index, entry in enumerate(faq.vragen):
 
-        def err(field: str, message: str, *sub: Any, _i: int = index) -> None:
+        def err(field: str, message: str, *sub: Any, _i: int = index, _id: str = entry.id) -> None:
             loc = ("vragen", _i, field, *sub)
-            errors.append(
-                ContentError(file, yaml_lines.line_of(faq_raw, loc), f"{entry.id}.{field}", message)
-            )
+            name = ".".join([_id, field, *map(str, sub)])
+            errors.append(ContentError(file, yaml_lines.line_of(faq_raw, loc), name, message))
 
         if entry.id in seen:
             err("id", f"duplicate id {entry.id!r}")
@@ -327,18 +347,20 @@ def _check_cross_references(
         for i, ref in enumerate(entry.lijnen):
             if ref not in lines:
                 err("lijnen", f"unknown line {ref!r} (see lijnen.yaml)", i)
-        answers = [("antwoord", entry.antwoord)]
+        answers: list[tuple[str, tuple[str, ...], str]] = [("antwoord", (), entry.antwoord)]
         if entry.en:
-            answers.append(("en", entry.en.antwoord))
-        for field, answer in answers:
+            answers.append(("en", ("antwoord",), entry.en.antwoord))
+        for field, sub, answer in answers:
             if len(answer) > TELEGRAM_MAX_CHARS:
                 err(
                     field,
                     f"answer is {len(answer)} characters; Telegram allows {TELEGRAM_MAX_CHARS}",
+                    *sub,
                 )
             for number in _phone_numbers(answer):
                 if re.sub(r"\D", "", number) not in known_digits:
-                    err(field, f"phone number {number!r} is not in the line registry (lijnen.yaml)")
+                    message = f"phone number {number!r} is not in the line registry (lijnen.yaml)"
+                    err(field, message, *sub)
     return errors
 
 
@@ -399,8 +421,16 @@ def _check_texts(
     return errors
 
 
-def _check_urgency(urgency: UrgencyFile, raw: Any, file: str) -> list[ContentError]:
+def _check_urgency(urgency: UrgencyFile, raw: Any, file: str, faq: FaqFile) -> list[ContentError]:
     errors: list[ContentError] = []
+    ids = {e.id for e in faq.vragen}
+    for kind, preferred in urgency.voorkeur.items():
+        for i, entry_id in enumerate(preferred):
+            if entry_id not in ids:
+                line = yaml_lines.line_of(raw, ("voorkeur", kind, i))
+                errors.append(
+                    ContentError(file, line, f"voorkeur.{kind}", f"unknown entry {entry_id!r}")
+                )
     seen: set[str] = set()
     for i, rule in enumerate(urgency.regels):
         if rule.id in seen:
@@ -432,6 +462,7 @@ def load_content(directory: Path) -> Content:
         "texts": TextFile,
         "language": LanguageFile,
         "urgency": UrgencyFile,
+        "out_of_scope": OutOfScopeFile,
     }
     parsed: dict[str, Any] = {}
     for key, model in models.items():
@@ -456,7 +487,7 @@ def load_content(directory: Path) -> Content:
     errors += _check_cross_references(parsed["faq"], raw["faq"], lines, FILES["faq"])
     errors += _check_districts(parsed["districts"], raw["districts"], FILES["districts"])
     errors += _check_texts(parsed["texts"], raw["texts"], lines, FILES["texts"])
-    errors += _check_urgency(parsed["urgency"], raw["urgency"], FILES["urgency"])
+    errors += _check_urgency(parsed["urgency"], raw["urgency"], FILES["urgency"], parsed["faq"])
     if errors:
         raise ContentErrors(errors)
 
@@ -469,4 +500,5 @@ def load_content(directory: Path) -> Content:
         texts={k: dict(v) for k, v in parsed["texts"].teksten.items()},
         language=parsed["language"],
         urgency=parsed["urgency"],
+        out_of_scope=parsed["out_of_scope"],
     )

@@ -28,7 +28,8 @@ from bot.text import fold, raw_tokens
 # still belongs to Deventer (a house on the IJssel bank), further away it does not.
 NEAREST_MAX_METRES = 400
 PC4_OPTION_RADIUS_METRES = 900
-_POSTCODE_RE = re.compile(r"(?<!\d)([1-9]\d{3})\s?([a-zA-Z]{2})?(?![a-zA-Z\d])")
+# Not part of a phone number like 0900-8844 or 0800-7000 (a dash or digit on either side).
+_POSTCODE_RE = re.compile(r"(?<![\d-])([1-9]\d{3})\s?([a-zA-Z]{2})?(?![a-zA-Z\d]|-\d)")
 _METRES_PER_DEGREE = 111_320
 # Deventer spans 20 km: an equirectangular projection around its centre is accurate to well under
 # a metre here, so distances can be plain Euclidean metres.
@@ -41,6 +42,11 @@ def _to_metres(lat: float, lon: float) -> Point:
 
 def _project(coords: np.ndarray) -> np.ndarray:
     return coords * np.array([_METRES_PER_DEGREE * _COS_LAT, _METRES_PER_DEGREE])
+
+
+def _to_degrees(point: Point) -> tuple[float, float]:
+    """The inverse of _to_metres: (lat, lon)."""
+    return point.y / _METRES_PER_DEGREE, point.x / (_METRES_PER_DEGREE * _COS_LAT)
 
 
 Source = Literal["postcode", "naam", "locatie", "adres", "geheugen"]
@@ -166,16 +172,66 @@ class Districts:
 
     # -- coordinates -----------------------------------------------------------------------
 
-    def by_location(self, lat: float, lon: float, query: str = "") -> Place:
+    def by_location(
+        self, lat: float, lon: float, query: str = "", source: Source = "locatie"
+    ) -> Place:
+        """Point in polygon; else the nearest buurt within NEAREST_MAX_METRES; else outside.
+
+        Where generalised shapes overlap, the buurt whose interior holds the point most deeply
+        wins, so a result never depends on the order of the file.
+        """
         point = _to_metres(lat, lon)
-        for i in self.tree.query(point, predicate="intersects"):
-            return self._place_of_buurt("locatie", query, self.shape_codes[i], lat, lon)
+        hits = [int(i) for i in self.tree.query(point, predicate="intersects")]
+        if hits:
+            best = max(hits, key=lambda i: self.shapes[i].boundary.distance(point))
+            return self._place_of_buurt(source, query, self.shape_codes[best], lat, lon)
         nearest = self.tree.query_nearest(point, max_distance=NEAREST_MAX_METRES)
         if len(nearest):
-            return self._place_of_buurt(
-                "locatie", query, self.shape_codes[int(nearest[0])], lat, lon
+            return self._place_of_buurt(source, query, self.shape_codes[int(nearest[0])], lat, lon)
+        return Place(source, query, outside=True, lat=lat, lon=lon)
+
+    def point_of(self, code: str) -> tuple[float, float] | None:
+        """A point (lat, lon) inside a buurt, or inside the largest buurt of a wijk.
+
+        The police API answers by coordinate, so a place known only by name needs one.
+        """
+        if code in self.wijken:
+            codes = [b.code for b in self.wijken[code].buurten]
+            shapes = [
+                self.shapes[self.shape_codes.index(c)] for c in codes if c in self.shape_codes
+            ]
+            shape_ = max(shapes, key=lambda s: s.area) if shapes else None
+        elif code in self.shape_codes:
+            shape_ = self.shapes[self.shape_codes.index(code)]
+        else:
+            shape_ = None
+        return None if shape_ is None else _to_degrees(shape_.representative_point())
+
+    def from_geocoder(
+        self,
+        query: str,
+        buurt: str | None,
+        wijk: str | None,
+        lat: float | None,
+        lon: float | None,
+    ) -> Place | None:
+        """A Place from an address search: its CBS codes when they are ours, else its point.
+
+        The geocoder may use a newer CBS division than the shipped one, so codes we do not know
+        are not trusted; the coordinate then decides, through the same polygons as a location.
+        """
+        if buurt in self.buurten:
+            return Place(
+                "adres", query, wijk=self.wijk_of_buurt[buurt], buurt=buurt, lat=lat, lon=lon
             )
-        return Place("locatie", query, outside=True, lat=lat, lon=lon)
+        if lat is not None and lon is not None:
+            return self.by_location(lat, lon, query, source="adres")
+        if wijk in self.wijken:
+            place = self.by_code(wijk, source="adres")
+            return (
+                None if place is None else Place("adres", query, wijk=place.wijk, buurt=place.buurt)
+            )
+        return None
 
     def _place_of_buurt(
         self,

@@ -1,16 +1,20 @@
 """Ranks the FAQ entries for a message and decides whether it is sure, torn, or lost.
 
-Two signals, because each fails differently: character n-gram TF-IDF (robust to typos and word
-endings, but a short message can look like a long phrasing) and a token-sort ratio over stemmed
-content words (word order free, but typo-sensitive). Unknown words pull the score down, so "wat
-wordt het weer morgen" is rejected instead of answered with the nearest entry. Every index is
-built once per content version; the per-message path only looks things up.
+Three signals, because each fails differently:
+- character n-gram TF-IDF against every phrasing (robust to typos and word endings);
+- a token-sort ratio over stemmed content words against the best phrasings (word order free);
+- an entry-level term overlap: which share of the message's rare words the entry uses anywhere
+  (catches long stories whose words are spread over several phrasings).
+Unknown words pull the score down, so "wat wordt het weer morgen" is rejected instead of answered
+with the nearest entry. Every index is built once per content version; the per-message path only
+looks things up.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -18,22 +22,29 @@ from typing import Literal
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.content import Content
+from bot.content import Content, FaqEntry
 from bot.text import Normalised, Normaliser
 
 Decision = Literal["sure", "ambiguous", "not_understood"]
+LANGUAGES = ("nl", "en")
+TOP = 5  # candidates rank() returns
+OUTSIDE = "__buiten_bereik__"  # the id of content/buiten_bereik.yaml's examples
+ANSWER_WEIGHT = 0.2  # term weight of a stem that only the answer uses
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Tuned on tests/data/dev_set.yaml; see docs/benchmarks.md for the numbers."""
+    """Tuned on tests/data/dev_set.yaml; docs/benchmarks.md has the numbers."""
 
-    sure: float = 0.52  # best entry at least this: answer
-    floor: float = 0.38  # below this: not understood
-    margin: float = 0.06  # top two closer than this: ask "bedoelt u…?"
+    sure: float = 0.50  # best entry at least this: answer
+    floor: float = 0.36  # below this: not understood
+    margin: float = 0.05  # top two closer than this: ask "bedoelt u…?"
     candidates: int = 40  # phrasings re-scored with the token signal
-    weight_chars: float = 0.55
-    keyword_bonus: float = 0.08
+    weight_chars: float = 0.55  # char n-grams vs token-sort within the phrasing score
+    weight_terms: float = 0.45  # entry-level term overlap in the final score
+    keyword_bonus: float = 0.08  # a trefwoord of the entry in the message
+    unknown_floor: float = 0.6  # score factor when no word of the message is known
+    prefer_bonus: float = 0.08  # entries the safety rules point to (an anonymous tip, a crime)
 
 
 @dataclass(frozen=True)
@@ -54,32 +65,39 @@ class Match:
         return self.candidates[0] if self.candidates else None
 
 
+@lru_cache(maxsize=100_000)
+def _word_grams(word: str) -> tuple[str, ...]:
+    padded = f" {word} "
+    return tuple(padded[i : i + n] for n in (2, 3, 4) for i in range(len(padded) - n + 1))
+
+
 def char_grams(text: str) -> Counter[str]:
-    """Character 2-4 grams inside word boundaries (scikit-learn's char_wb)."""
+    """Character 2-4 grams inside word boundaries (scikit-learn's char_wb analyser)."""
     grams: Counter[str] = Counter()
     for word in text.split():
-        padded = f" {word} "
-        for n in (2, 3, 4):
-            grams.update(padded[i : i + n] for i in range(len(padded) - n + 1))
+        grams.update(_word_grams(word))
     return grams
 
 
-@dataclass
-class _Index:
-    """All phrasings of one language, with their TF-IDF postings and sorted stems."""
-
+@dataclass(frozen=True)
+class _Phrasing:
+    entry: int
     language: str
-    entry_of: np.ndarray  # phrasing -> entry number
-    sorted_stems: list[str]
+    norm: Normalised
+
+
+@dataclass
+class _CharIndex:
+    """TF-IDF postings of every phrasing, both languages together (n-grams know no language)."""
+
     postings: dict[str, tuple[np.ndarray, np.ndarray]]
     idf: dict[str, float]
     unseen_idf: float
+    size: int
 
     @classmethod
-    def build(
-        cls, language: str, rows: list[tuple[int, Normalised]], normaliser: Normaliser
-    ) -> _Index:
-        docs = [char_grams(norm.text) for _, norm in rows]
+    def build(cls, texts: list[str]) -> _CharIndex:
+        docs = [char_grams(text) for text in texts]
         df: Counter[str] = Counter()
         for grams in docs:
             df.update(grams.keys())
@@ -93,34 +111,69 @@ class _Index:
                 lists[g][0].append(i)
                 lists[g][1].append(w / norm)
         postings = {
-            g: (np.asarray(ix, dtype=np.int32), np.asarray(ws, dtype=np.float32))
+            g: (np.asarray(ix, dtype=np.int32), np.asarray(ws, dtype=np.float64))
             for g, (ix, ws) in lists.items()
         }
-        sorted_stems = [
-            " ".join(sorted(normaliser.stems(norm.content, language))) for _, norm in rows
-        ]
-        return cls(
-            language=language,
-            entry_of=np.asarray([e for e, _ in rows], dtype=np.int32),
-            sorted_stems=sorted_stems,
-            postings=postings,
-            idf=idf,
-            unseen_idf=math.log(1 + n) + 1,
-        )
+        return cls(postings=postings, idf=idf, unseen_idf=math.log(1 + n) + 1, size=n)
 
     def cosine(self, text: str) -> np.ndarray:
-        scores = np.zeros(len(self.entry_of), dtype=np.float32)
-        grams = char_grams(text)
-        if not grams:
-            return scores
+        """Cosine of the message with every phrasing, in one bincount over the postings."""
+        indices, weights, repeats = [], [], []
         norm_sq = 0.0
-        for g, tf in grams.items():
+        for g, tf in char_grams(text).items():
             weight = tf * self.idf.get(g, self.unseen_idf)
             norm_sq += weight * weight
             posting = self.postings.get(g)
             if posting is not None:
-                scores[posting[0]] += weight * posting[1]
+                indices.append(posting[0])
+                weights.append(posting[1])
+                repeats.append(weight)
+        if not indices:
+            return np.zeros(self.size)
+        lengths = [len(ix) for ix in indices]
+        values = np.concatenate(weights) * np.repeat(repeats, lengths)
+        scores = np.bincount(np.concatenate(indices), weights=values, minlength=self.size)
         return scores / math.sqrt(norm_sq)
+
+
+@dataclass
+class _EntryTerms:
+    """Which entries use a stem anywhere, weighted by how rare the stem is across entries."""
+
+    postings: dict[str, tuple[np.ndarray, np.ndarray]]  # stem -> (entries, weight * idf)
+    idf: dict[str, float]
+    unseen_idf: float
+    size: int
+
+    @classmethod
+    def build(cls, uses: dict[str, dict[int, float]], entries: int) -> _EntryTerms:
+        idf = {stem: math.log(1 + entries / len(per)) for stem, per in uses.items()}
+        postings = {
+            stem: (
+                np.fromiter(per.keys(), dtype=np.int32, count=len(per)),
+                np.fromiter((min(1.0, w) * idf[stem] for w in per.values()), dtype=np.float64),
+            )
+            for stem, per in uses.items()
+        }
+        return cls(postings=postings, idf=idf, unseen_idf=math.log(1 + entries), size=entries)
+
+    def scores(self, stems: Iterable[str]) -> np.ndarray:
+        """Per entry, the share of the message's idf-weighted stems that it uses."""
+        stems = set(stems)
+        total = sum(self.idf.get(s, self.unseen_idf) for s in stems)
+        found = [self.postings[s] for s in stems if s in self.postings]
+        if not found or not total:
+            return np.zeros(self.size)
+        entries = np.concatenate([f[0] for f in found])
+        weights = np.concatenate([f[1] for f in found])
+        return np.bincount(entries, weights=weights, minlength=self.size) / total
+
+
+def _entry_phrasings(entry: FaqEntry) -> dict[str, list[str]]:
+    phrasings = {"nl": [*entry.vragen, entry.titel], "en": []}
+    if entry.en:
+        phrasings["en"] = [*entry.en.vragen, entry.en.titel]
+    return phrasings
 
 
 class Matcher:
@@ -133,30 +186,61 @@ class Matcher:
         settings: Settings | None = None,
         neutral: frozenset[str] = frozenset(),
     ):
-        """`neutral` words (place names) say where, not what: they neither help nor hurt a match."""
+        """`neutral` words (place names) say where, not what: they neither help nor hurt."""
         self.settings = settings or Settings()
         self.neutral = neutral
         self.normaliser = normaliser
         self.entry_ids = [e.id for e in content.faq]
-        rows: dict[str, list[tuple[int, Normalised]]] = {"nl": [], "en": []}
+        self.phrasings: list[_Phrasing] = []
         vocabulary: set[str] = set()
-        self.keywords: list[dict[str, frozenset[str]]] = []
+        uses: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+        keyword_entries: dict[str, set[int]] = defaultdict(set)
         for number, entry in enumerate(content.faq):
-            per_language = {"nl": [*entry.vragen, entry.titel], "en": []}
-            if entry.en:
-                per_language["en"] = [*entry.en.vragen, entry.en.titel]
-            for language, phrasings in per_language.items():
-                for phrasing in phrasings:
-                    norm = normaliser.normalise(phrasing)
-                    if norm.content:
-                        rows[language].append((number, norm))
-                        vocabulary.update(norm.content)
-            words = frozenset(w for k in entry.trefwoorden for w in normaliser.normalise(k).content)
+            for language, texts in _entry_phrasings(entry).items():
+                for text in texts:
+                    norm = normaliser.normalise(text)
+                    if not norm.content:
+                        continue
+                    self.phrasings.append(_Phrasing(number, language, norm))
+                    vocabulary.update(norm.content)
+                    for stem in set(normaliser.stems(norm.content, language)):
+                        uses[stem][number] += 0.25
+            # The answer's own words are weak evidence (it mentions neighbouring topics too).
+            for language in LANGUAGES:
+                answer = normaliser.normalise(entry.answer_in(language)).content
+                for stem in set(normaliser.stems(answer, language)):
+                    uses[stem][number] += 0.0
+            words = tuple(w for k in entry.trefwoorden for w in normaliser.normalise(k).content)
             vocabulary.update(words)
-            self.keywords.append(
-                {lang: frozenset(normaliser.stems(tuple(words), lang)) for lang in ("nl", "en")}
-            )
-        self.indexes = [_Index.build(lang, r, normaliser) for lang, r in rows.items() if r]
+            stems = {s for lang in LANGUAGES for s in normaliser.stems(words, lang)}
+            for stem in stems:
+                uses[stem][number] += 1.0
+                keyword_entries[stem].add(number)
+        # Messages the bot should not answer form one more, invisible entry; winning it means
+        # "not understood".
+        self.outside = len(self.entry_ids)
+        outside = {"nl": content.out_of_scope.vragen, "en": content.out_of_scope.en}
+        for language, texts in outside.items():
+            for text in texts:
+                norm = normaliser.normalise(text)
+                if norm.content:
+                    self.phrasings.append(_Phrasing(self.outside, language, norm))
+                    vocabulary.update(norm.content)
+                    for stem in set(normaliser.stems(norm.content, language)):
+                        uses[stem][self.outside] += 0.25
+        for per in uses.values():
+            for entry_number in per:
+                per[entry_number] = min(1.0, ANSWER_WEIGHT + 2 * per[entry_number])
+        self.chars = _CharIndex.build([p.norm.text for p in self.phrasings])
+        self.terms = _EntryTerms.build(uses, len(self.entry_ids) + 1)
+        self.keywords = {
+            stem: np.fromiter(sorted(es), dtype=np.int32) for stem, es in keyword_entries.items()
+        }
+        self.sorted_stems = [
+            " ".join(sorted(normaliser.stems(p.norm.content, p.language))) for p in self.phrasings
+        ]
+        self._number = {entry_id: i for i, entry_id in enumerate(self.entry_ids)}
+        self.entry_of = np.asarray([p.entry for p in self.phrasings], dtype=np.int32)
         self.vocabulary = frozenset(vocabulary)
         self._vocabulary_list = sorted(vocabulary)
         self.english = frozenset(content.language.engelse_woorden)
@@ -177,7 +261,13 @@ class Matcher:
 
     def understand(self, norm: Normalised) -> tuple[tuple[str, ...], float]:
         """Content words mapped onto the content's vocabulary, and the share that was known."""
-        words = [w for w in norm.content if not (w.isdigit() or w in self.neutral)]
+        # House numbers and place names say where, not what; numbers the content uses (112,
+        # 0900, 144) do say what.
+        words = [
+            w
+            for w in norm.content
+            if w in self.vocabulary or not (w.isdigit() or w in self.neutral)
+        ]
         out: list[str] = []
         known = 0
         i = 0
@@ -189,64 +279,76 @@ class Matcher:
                 i += 2
                 continue
             corrected = self._correct(words[i])
-            if corrected is None:
-                out.append(words[i])
-            else:
-                out.append(corrected)
-                known += 1
+            out.append(corrected or words[i])
+            known += corrected is not None
             i += 1
-        share = known / len(words) if words else 0.0
-        return tuple(out), share
+        return tuple(out), (known / len(words) if words else 0.0)
 
     def language_of(self, norm: Normalised, hint: str | None = None) -> str | None:
         english = sum(t in self.english for t in norm.tokens)
         dutch = sum(t in self.dutch for t in norm.tokens)
         if english != dutch:
             return "en" if english > dutch else "nl"
-        return hint if hint in ("nl", "en") else None
+        return hint if hint in LANGUAGES else None
 
-    def rank(self, norm: Normalised) -> list[Candidate]:
-        """Every entry with a score, best first (entries with no overlap at all are left out)."""
+    def rank(self, norm: Normalised, prefer: Iterable[str] = ()) -> list[Candidate]:
+        """The best entries with a score in 0..1, best first."""
         words, known = self.understand(norm)
         if not words or known == 0:
             return []
-        text = " ".join(words)
-        best: dict[int, tuple[float, str]] = {}
         s = self.settings
-        for index in self.indexes:
-            cosine = index.cosine(text)
-            stems = self.normaliser.stems(words, index.language)
-            query_sorted = " ".join(sorted(stems))
-            stem_set = frozenset(stems)
-            k = min(s.candidates, len(cosine))
-            top = np.argpartition(-cosine, k - 1)[:k] if k < len(cosine) else range(len(cosine))
-            for p in top:
-                c = float(cosine[p])
-                if c <= 0:
-                    continue
-                t = fuzz.ratio(query_sorted, index.sorted_stems[p]) / 100
-                entry = int(index.entry_of[p])
-                score = s.weight_chars * c + (1 - s.weight_chars) * t
-                if stem_set & self.keywords[entry][index.language]:
-                    score += s.keyword_bonus
-                # A message half made of words the content never uses is probably about
-                # something else: scale the score down with the share of unknown words.
-                score *= 0.6 + 0.4 * known
-                if score > best.get(entry, (0.0, ""))[0]:
-                    best[entry] = (min(score, 1.0), index.language)
-        ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
-        return [Candidate(self.entry_ids[e], round(sc, 4), lang) for e, (sc, lang) in ranked]
+        stems = {lang: self.normaliser.stems(words, lang) for lang in LANGUAGES}
+        query_sorted = {lang: " ".join(sorted(st)) for lang, st in stems.items()}
+        all_stems = frozenset(stems["nl"]) | frozenset(stems["en"])
+        cosine = self.chars.cosine(" ".join(words))
+        k = min(s.candidates, len(cosine))
+        top = np.argpartition(-cosine, k - 1)[:k] if k < len(cosine) else range(len(cosine))
+        phrase = np.zeros(len(self.entry_ids) + 1)
+        language = {}
+        for p in top:
+            c = float(cosine[p])
+            if c <= 0:
+                continue
+            phrasing = self.phrasings[p]
+            t = fuzz.ratio(query_sorted[phrasing.language], self.sorted_stems[p]) / 100
+            score = s.weight_chars * c + (1 - s.weight_chars) * t
+            if score > phrase[phrasing.entry]:
+                phrase[phrasing.entry] = score
+                language[phrasing.entry] = phrasing.language
+        combined = (1 - s.weight_terms) * phrase + s.weight_terms * self.terms.scores(all_stems)
+        for stem in all_stems:
+            entries = self.keywords.get(stem)
+            if entries is not None:
+                combined[entries] += s.keyword_bonus
+        for entry_id in prefer:
+            combined[self._number[entry_id]] += s.prefer_bonus
+        # A message half made of words the content never uses is probably about something
+        # else: scale the score down with the share of unknown words.
+        scale = s.unknown_floor + (1 - s.unknown_floor) * known
+        combined = np.minimum(1.0, combined * scale)
+        n = min(TOP, len(combined))
+        best = np.argpartition(-combined, n - 1)[:n]
+        best = best[np.argsort(-combined[best])]
+        return [
+            Candidate(self._id(e), round(float(combined[e]), 4), language.get(e, "nl"))
+            for e in best
+            if combined[e] > 0
+        ]
 
-    def match(self, norm: Normalised, hint: str | None = None) -> Match:
-        ranked = self.rank(norm)
+    def _id(self, number: int) -> str:
+        return OUTSIDE if number == self.outside else self.entry_ids[number]
+
+    def match(self, norm: Normalised, hint: str | None = None, prefer: Iterable[str] = ()) -> Match:
+        ranked = self.rank(norm, prefer)
         detected = self.language_of(norm, hint)
         language = detected or (ranked[0].language if ranked else "nl")
         s = self.settings
-        top = tuple(ranked[:3])
-        if not ranked or ranked[0].score < s.floor:
-            return Match("not_understood", top, language)
+        if not ranked or ranked[0].score < s.floor or ranked[0].entry_id == OUTSIDE:
+            rest = tuple(c for c in ranked if c.entry_id != OUTSIDE)[:3]
+            return Match("not_understood", rest, language)
+        ranked = [c for c in ranked if c.entry_id != OUTSIDE]
         first = ranked[0].score
         close = [c for c in ranked[1:3] if first - c.score < s.margin]
         if first < s.sure or close:
             return Match("ambiguous", (ranked[0], *close), language)
-        return Match("sure", top, language)
+        return Match("sure", tuple(ranked[:3]), language)

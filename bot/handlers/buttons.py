@@ -1,0 +1,41 @@
+"""Inline button presses. Every callback is answered, or the resident's client keeps spinning."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.handlers.common import language_of, send_reply, services, user_key
+from bot.messages import Query
+
+log = logging.getLogger(__name__)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    callback = update.callback_query
+    if callback is None:
+        return
+    try:
+        await callback.answer()
+    except TelegramError as exc:  # too old to answer: still give the resident a reply
+        log.info("callback query not answered: %s", type(exc).__name__)
+    # Stale and unknown data included: the core answers those with "verlopen_knop".
+    query = Query(
+        action=callback.data or "?", language=language_of(update), user=user_key(update, context)
+    )
+    reply = await services(context).assistant.reply(query)
+    await _remove_keyboard(callback.message)
+    await send_reply(update, context, reply)
+
+
+async def _remove_keyboard(message: object) -> None:
+    """Pressed buttons disappear, so an old answer's buttons cannot be pressed twice."""
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return
+    try:
+        await message.edit_reply_markup(reply_markup=None)
+    except TelegramError as exc:
+        log.info("keyboard not removed: %s", type(exc).__name__)

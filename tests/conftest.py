@@ -1,0 +1,34 @@
+"""Shared fixtures: the shipped content, an assistant on it, and throw-away copies to break."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.content import Content, load_content
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT_DIR = ROOT / "content"
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    """The shipped content, loaded once: loading validates everything and builds no indexes."""
+    return load_content(CONTENT_DIR)
+
+
+@pytest.fixture(scope="session")
+def assistant(content: Content) -> Assistant:
+    """One assistant for read-only tests; tests that remember things build their own."""
+    return Assistant(content)
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    """A private copy of content/ that a test may break without touching the real files."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target)
+    return target

@@ -1,0 +1,88 @@
+"""Runs the real Application against the Bot API stand-in, inside the test's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings
+from bot.telegram_app import ALLOWED_UPDATES, build_application
+from tests.botapi_standin import BotApiStandIn, Call
+
+TOKEN = "123456:TEST-token_for-tests"
+
+
+def settings_for(standin: BotApiStandIn, data_dir: Path) -> Settings:
+    return dataclasses.replace(
+        Settings.from_env(),
+        token=standin.token,
+        api_base_url=standin.base_url,
+        data_dir=data_dir,
+        offline=True,
+    )
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+class Harness:
+    def __init__(self, standin: BotApiStandIn, app: Any) -> None:
+        self.standin = standin
+        self.app = app
+
+    async def exchange(
+        self, update: dict[str, Any], chat_id: int, settle: float = 0.15
+    ) -> list[Call]:
+        """Pushes one update and returns what the bot delivered to that chat because of it."""
+        before = len(self.standin.replies(chat_id))
+        self.standin.push(update)
+        await wait_until(lambda: len(self.standin.replies(chat_id)) > before)
+        return await self.settled(chat_id, before, settle)
+
+    async def settled(self, chat_id: int | None, before: int, settle: float = 0.15) -> list[Call]:
+        """Waits until no more replies arrive for `settle` seconds."""
+        count = -1
+        while count != len(self.standin.replies(chat_id)):
+            count = len(self.standin.replies(chat_id))
+            await asyncio.sleep(settle)
+        return self.standin.replies(chat_id)[before:]
+
+    async def silence(self, update: dict[str, Any], chat_id: int, wait: float = 0.4) -> list[Call]:
+        """Pushes an update that should get no reply; returns whatever did arrive."""
+        before = len(self.standin.replies(chat_id))
+        update_id = self.standin.push(update)
+        await wait_until(lambda: self.standin.updates_confirmed(update_id))
+        await asyncio.sleep(wait)
+        return self.standin.replies(chat_id)[before:]
+
+
+@asynccontextmanager
+async def running_bot(
+    data_dir: Path, assistant: Any, *, token: str = TOKEN, **options: Any
+) -> AsyncIterator[Harness]:
+    standin = BotApiStandIn(token=token).start()
+    app = build_application(settings_for(standin, data_dir), assistant, **options)
+    try:
+        async with app:
+            await app.post_init(app)
+            await app.start()
+            await app.updater.start_polling(
+                poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
+            )
+            try:
+                yield Harness(standin, app)
+            finally:
+                await app.updater.stop()
+                await app.stop()
+    finally:
+        standin.stop()

@@ -1,0 +1,165 @@
+"""Scrubbing personal data from residents' messages before the learning log keeps them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.config import default_content_dir
+from bot.content import load_content
+from bot.scrub import PLACEHOLDER_RE, Scrubber, scrub
+
+
+@pytest.fixture(scope="module")
+def registry() -> Scrubber:
+    """The real line registry: its public numbers may stay in a scrubbed text."""
+    content = load_content(default_content_dir())
+    return Scrubber.for_numbers(line.nummer for line in content.lines.values())
+
+
+SCRUBBED = [
+    # phone numbers
+    ("bel me terug op 06-12345678", "bel me terug op [telefoon]"),
+    ("mijn nummer is 0612345678", "mijn nummer is [telefoon]"),
+    ("06 12 34 56 78 is mijn mobiel", "[telefoon] is mijn mobiel"),
+    ("app me: 06 1234 5678!", "app me: [telefoon]!"),
+    ("bereikbaar via +31 6 1234 5678", "bereikbaar via [telefoon]"),
+    ("+31612345678 graag terugbellen", "[telefoon] graag terugbellen"),
+    ("+31 (0)6 12345678 na 18 uur", "[telefoon] na 18 uur"),
+    ("0031 6 12345678", "[telefoon]"),
+    ("thuis 0570-123456 of mobiel 06-87654321", "thuis [telefoon] of mobiel [telefoon]"),
+    ("mijn vaste nummer (0570) 12 34 56", "mijn vaste nummer [telefoon]"),
+    ("buurman belde vanaf 020 123 4567", "buurman belde vanaf [telefoon]"),
+    ("06.12.34.56.78 is de oplichter", "[telefoon] is de oplichter"),
+    (
+        "ik werd gebeld door 0900 1234567 over mijn bank",
+        "ik werd gebeld door [telefoon] over mijn bank",
+    ),
+    ("whatsapp van +44 7911 123456 die geld vroeg", "whatsapp van [telefoon] die geld vroeg"),
+    # e-mail, links and accounts
+    ("mail mij op jan.devries@gmail.com", "mail mij op [email]"),
+    ("J.Jansen+politie@hotmail.nl stuurde dit", "[email] stuurde dit"),
+    ("mijn mail is piet [at] ziggo.nl", "mijn mail is [email]"),
+    ("zie https://www.facebook.com/jan.jansen.123", "zie [url]"),
+    ("staat op www.marktplaats.nl/v/fietsen/m123456.", "staat op [url]."),
+    ("zijn profiel instagram.com/buurjongen_deventer", "zijn profiel [url]"),
+    ("hij heet @kees_dev op telegram", "hij heet [account] op telegram"),
+    # bank accounts and other long numbers
+    (
+        "ik heb 50 euro overgemaakt naar NL91ABNA0417164300",
+        "ik heb 50 euro overgemaakt naar [iban]",
+    ),
+    ("rekening NL91 ABNA 0417 1643 00 is oplichter", "rekening [iban] is oplichter"),
+    ("iban nl91abna0417164300 klopt dat", "iban [iban] klopt dat"),
+    ("Belgische rekening BE68 5390 0754 7034", "Belgische rekening [iban]"),
+    ("mijn bsn is 123456782", "mijn bsn is [nummer]"),
+    ("aangifte met nummer 2023123456", "aangifte met nummer [nummer]"),
+    # licence plates, every side code family
+    (
+        "de auto met kenteken 12-ABC-3 rijdt te hard",
+        "de auto met kenteken [kenteken] rijdt te hard",
+    ),
+    ("AB-12-CD staat al weken op de stoep", "[kenteken] staat al weken op de stoep"),
+    ("scooter 1-ABC-23 racet door de straat", "scooter [kenteken] racet door de straat"),
+    ("busje XX-999-X verdacht", "busje [kenteken] verdacht"),
+    ("kenteken 99-XX-99 en GH-12-34", "kenteken [kenteken] en [kenteken]"),
+    ("auto zonder streepjes: 12abc3", "auto zonder streepjes: [kenteken]"),
+    ("kenteken ab-123-c heeft mijn fiets geraakt", "kenteken [kenteken] heeft mijn fiets geraakt"),
+    ("X-999-XX en 9-XX-999 en 999-XX-9", "[kenteken] en [kenteken] en [kenteken]"),
+    ("witte bus KL 123 M bij school", "witte bus [kenteken] bij school"),
+    # postcode with house number
+    ("ik woon op 7411 AB 12", "ik woon op [adres]"),
+    ("adres: 7415AB 3a", "adres: [adres]"),
+    ("7418 gj, 2 is het politiebureau", "[adres] is het politiebureau"),
+    # street and house number
+    ("ik woon op de Brink 12", "ik woon op de [adres]"),
+    ("Keizerstraat 4a heeft last van jongeren", "[adres] heeft last van jongeren"),
+    ("inbraak bij Hoge Hondstraat 12-2", "inbraak bij [adres]"),
+    ("overlast bij Burgemeester van Suchtelenstraat 45", "overlast bij [adres]"),
+    ("mijn adres is keizerstr. 12", "mijn adres is [adres]"),
+    ("ik woon aan de brink 12 in deventer", "ik woon aan de [adres] in deventer"),
+    ("buren op Grote Kerkhof 3 schreeuwen", "buren op [adres] schreeuwen"),
+    ("ik woon op de zwolseweg 220 bis", "ik woon op de [adres]"),
+    ("Brink 12, 7411 BR Deventer", "[adres], 7411 Deventer"),
+    ("de Lange Zandstraat 5 II is leeg", "de [adres] is leeg"),
+    # names after a clear cue
+    ("ik heet Jan de Vries en mijn fiets is weg", "ik heet [naam] en mijn fiets is weg"),
+    ("mijn naam is petra, wie is mijn wijkagent", "mijn naam is [naam], wie is mijn wijkagent"),
+    ("groetjes, Anouk", "groetjes, [naam]"),
+    # a full mix, as residents write
+    (
+        "Buurman (06-11223344) van Keizerstraat 7 parkeert zijn auto 34-KLM-5 op de stoep, "
+        "mail mij: an@example.nl",
+        "Buurman ([telefoon]) van [adres] parkeert zijn auto [kenteken] op de stoep, "
+        "mail mij: [email]",
+    ),
+]
+
+UNCHANGED = [
+    "wie is mijn wijkagent in 7415",
+    "ik woon in 7419",
+    "het gebeurde om 20:30",
+    "om 20.30 uur hoorde ik glas breken",
+    "bel ik dan 112?",
+    "wanneer bel ik 112 en wanneer 0900-8844",
+    "anoniem melden via 0800-7000",
+    "Veilig Thuis is 0800-2000 toch?",
+    "slachtofferhulp 0900-0101",
+    "fraudehelpdesk 088-786 73 72",
+    "dier in nood, 144",
+    "sinds 2021 is het erger geworden",
+    "In 2021 is mijn fiets gestolen",
+    "Om 12 uur was het weer rustig",
+    "al 3 weken overlast van 5 jongeren",
+    "mijn fiets kostte € 1.250",
+    "het huis kostte 1.250.000 euro",
+    "wat is marktplaats.nl fraude",
+    "op 01-02-2021 om 12:00 was er een inbraak",
+    "Lange Zandstraat overlast",
+    "ik woon sinds 2019 in Colmschate",
+    "fiets gejat wat nu",
+    "wie is de wijkagent van de Brink",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SCRUBBED)
+def test_personal_data_is_replaced(registry: Scrubber, text: str, expected: str) -> None:
+    assert registry(text) == expected
+
+
+@pytest.mark.parametrize("text", UNCHANGED)
+def test_harmless_text_stays(registry: Scrubber, text: str) -> None:
+    assert registry(text) == text
+
+
+def test_postcode_without_house_number_is_shortened_to_four_digits() -> None:
+    assert scrub("mijn postcode is 7415 AB") == "mijn postcode is 7415"
+    assert scrub("7411BR wijkagent") == "7411 wijkagent"
+
+
+def test_public_lines_stay_only_when_in_the_registry(registry: Scrubber) -> None:
+    assert registry("bel 0900-8844") == "bel 0900-8844"
+    assert registry("bel 0900-8845") == "bel [telefoon]"
+    assert scrub("bel 0900-8844") == "bel [telefoon]"  # no registry: nothing is public
+
+
+def test_scrubbing_twice_changes_nothing(registry: Scrubber) -> None:
+    for text, _ in SCRUBBED:
+        once = registry(text)
+        assert registry(once) == once
+
+
+def test_no_digits_of_a_phone_number_survive(registry: Scrubber) -> None:
+    for text, _ in SCRUBBED:
+        scrubbed = registry(text)
+        assert not re.search(r"\d{6,}", scrubbed), scrubbed
+
+
+def test_placeholders_are_recognisable() -> None:
+    found = PLACEHOLDER_RE.findall(scrub("bel 0612345678 of mail a@b.nl over Brink 12"))
+    assert found == ["[telefoon]", "[email]", "[adres]"]
+
+
+def test_enough_realistic_examples() -> None:
+    assert len(SCRUBBED) >= 40
