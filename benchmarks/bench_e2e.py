@@ -86,9 +86,9 @@ class Bot:
 
     def wait_replies(self, count: int, timeout: float = 600) -> None:
         deadline = time.monotonic() + timeout
-        while len(self.standin.replies(method="sendMessage")) < count:
+        while self.standin.delivered < count:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"only {len(self.standin.replies())} of {count} replies")
+                raise RuntimeError(f"only {self.standin.delivered} of {count} replies")
             time.sleep(0.005)
 
     def close(self) -> None:
@@ -120,8 +120,7 @@ def throughput(rate_limited: bool, messages: int, users: int) -> float:
         start = time.perf_counter()
         push_burst(bot, messages, users)
         bot.wait_replies(50 + messages)
-        last = bot.standin.replies(method="sendMessage")[-1].at
-        return messages / (last - start)
+        return messages / (time.perf_counter() - start)
     finally:
         bot.close()
 

@@ -1,8 +1,14 @@
 """Which safety lines a message needs: 112 first for danger now, Bel M for an anonymous tip.
 
 This runs before and apart from the FAQ matcher, so no FAQ score can outvote an emergency. The rules
-are data (content/urgentie.yaml). Matching is on whole words and phrases; only long words get one
-typo of slack, and never when the typo is itself a known word ("gestolen" is not "gestoken").
+are data (content/urgentie.yaml) in a tiny pattern language that operators can read:
+- `ruik gas`: the words in this order, next to each other;
+- `slaat + nu`: every part somewhere in the message ("mijn vader slaat mijn moeder nu");
+- `verkracht*`: any word starting with this ("verkracht", "verkrachting");
+- `slaat|slaan + vrouw|kind`: alternatives within a part;
+- `^hoe`: only at the start of the message.
+Matching is on whole words; only long words get one typo of slack, and never when the typo is
+itself a known word ("gestolen" is not "gestoken").
 """
 
 from __future__ import annotations
@@ -16,6 +22,13 @@ from bot.content import UrgencyFile
 from bot.text import Normaliser
 
 FUZZY_MIN_LENGTH = 9
+# Rules about hurt bodies: an injured animal fires them too, and is not a 112 matter.
+INJURY_RULES = frozenset({"lichaam", "ongeluk", "water"})
+Phrase = tuple[
+    str, ...
+]  # words next to each other; a last word "x*" is a prefix, a first "^x" the start
+Part = tuple[Phrase, ...]  # alternatives: one of them must occur
+Pattern = tuple[Part, ...]  # every part must occur
 
 
 @dataclass(frozen=True)
@@ -26,23 +39,134 @@ class Urgency:
     crime: bool = False  # describes a crime (usually one that is over: aangifte)
 
 
-def _phrases(normaliser: Normaliser, words: Iterable[str]) -> frozenset[tuple[str, ...]]:
-    return frozenset(t for t in (normaliser.tokens(w) for w in words) if t)
+def _phrase(normaliser: Normaliser, raw: str) -> Phrase | None:
+    raw = raw.strip()
+    anchored, star = raw.startswith("^"), raw.endswith("*")
+    words = normaliser.tokens(raw.strip("^*"))
+    if not words:
+        return None
+    if star:
+        words = (*words[:-1], words[-1] + "*")
+    if anchored:
+        words = ("^" + words[0], *words[1:])
+    return words
+
+
+def _pattern(normaliser: Normaliser, text: str) -> Pattern | None:
+    parts = []
+    for raw_part in text.split("+"):
+        alternatives = tuple(p for p in (_phrase(normaliser, a) for a in raw_part.split("|")) if p)
+        if not alternatives:
+            return None
+        parts.append(alternatives)
+    return tuple(parts)
+
+
+def _patterns(normaliser: Normaliser, texts: Iterable[str]) -> tuple[Pattern, ...]:
+    return tuple(p for p in (_pattern(normaliser, t) for t in texts) if p)
+
+
+@dataclass(frozen=True)
+class _Message:
+    """The words of a message, indexed for phrase and prefix look-ups."""
+
+    tokens: tuple[str, ...]
+    grams: frozenset[Part]
+
+    def has_phrase(self, phrase: Phrase) -> bool:
+        if phrase[0].startswith("^"):
+            head = (phrase[0][1:], *phrase[1:])
+            return _phrase_at(self.tokens, 0, head)
+        if not phrase[-1].endswith("*"):
+            return phrase in self.grams
+        return any(_phrase_at(self.tokens, i, phrase) for i in range(len(self.tokens)))
+
+    def has(self, patterns: Iterable[Pattern]) -> bool:
+        return any(
+            all(any(self.has_phrase(alt) for alt in part) for part in pattern)
+            for pattern in patterns
+        )
+
+
+def _phrase_at(tokens: tuple[str, ...], i: int, phrase: Phrase) -> bool:
+    if i + len(phrase) > len(tokens):
+        return False
+    *head, last = phrase
+    if tuple(tokens[i : i + len(head)]) != tuple(head):
+        return False
+    word = tokens[i + len(head)]
+    return word.startswith(last[:-1]) if last.endswith("*") else word == last
+
+
+@dataclass(frozen=True)
+class _PatternSet:
+    """Patterns indexed by the words that can start them, so a message only tries the few
+    patterns whose first word it contains (hundreds of rules, a handful of look-ups)."""
+
+    by_word: dict[str, tuple[tuple[str, Pattern], ...]]
+    by_prefix: tuple[tuple[str, tuple[tuple[str, Pattern], ...]], ...]
+
+    @classmethod
+    def build(cls, named: Iterable[tuple[str, Pattern]]) -> _PatternSet:
+        by_word: dict[str, list[tuple[str, Pattern]]] = {}
+        by_prefix: dict[str, list[tuple[str, Pattern]]] = {}
+        for name, pattern in named:
+            for phrase in pattern[0]:
+                first = phrase[0].lstrip("^")
+                if len(phrase) == 1 and first.endswith("*"):
+                    by_prefix.setdefault(first[:-1], []).append((name, pattern))
+                else:
+                    by_word.setdefault(first, []).append((name, pattern))
+        return cls(
+            by_word={k: tuple(v) for k, v in by_word.items()},
+            by_prefix=tuple((k, tuple(v)) for k, v in by_prefix.items()),
+        )
+
+    def fired(self, message: _Message) -> list[str]:
+        """Names of the patterns that occur in the message, in first-seen order."""
+        candidates: list[tuple[str, Pattern]] = []
+        for token in set(message.tokens):
+            candidates.extend(self.by_word.get(token, ()))
+        for prefix, named in self.by_prefix:
+            if any(t.startswith(prefix) for t in message.tokens):
+                candidates.extend(named)
+        names: dict[str, None] = {}
+        for name, pattern in candidates:
+            if name not in names and message.has((pattern,)):
+                names[name] = None
+        return list(names)
+
+    def any(self, message: _Message) -> bool:
+        return bool(self.fired(message))
+
+
+Rule = tuple[str, tuple[Pattern, ...]]
+
+
+def _set_of(rules: Iterable[Rule]) -> _PatternSet:
+    return _PatternSet.build((name, p) for name, patterns in rules for p in patterns)
+
+
+def _list_set(patterns: Iterable[Pattern]) -> _PatternSet:
+    return _PatternSet.build(("", p) for p in patterns)
 
 
 @dataclass(frozen=True)
 class UrgencyDetector:
     normaliser: Normaliser
-    acute: tuple[tuple[str, frozenset[tuple[str, ...]]], ...]
-    acute_if_now: tuple[tuple[str, frozenset[tuple[str, ...]]], ...]
-    anonymous: tuple[tuple[str, frozenset[tuple[str, ...]]], ...]
-    crime: tuple[tuple[str, frozenset[tuple[str, ...]]], ...]
-    now: frozenset[tuple[str, ...]]
-    strong_now: frozenset[tuple[str, ...]]
-    animals: frozenset[tuple[str, ...]]
-    not_acute: tuple[tuple[str, ...], ...]
-    past: frozenset[tuple[str, ...]]
-    question: frozenset[tuple[str, ...]]
+    acute: _PatternSet
+    acute_if_now: _PatternSet
+    anonymous: _PatternSet
+    crime: _PatternSet
+    now: _PatternSet
+    strong_now: _PatternSet
+    animals: _PatternSet
+    not_acute: tuple[Phrase, ...]
+    past: _PatternSet
+    weak_past: _PatternSet
+    calm_words: _PatternSet
+    people: _PatternSet
+    question: _PatternSet
     fuzzy_targets: frozenset[str]
     known_words: frozenset[str]
     longest: int
@@ -51,65 +175,61 @@ class UrgencyDetector:
     def build(
         cls, rules: UrgencyFile, normaliser: Normaliser, known_words: Iterable[str] = ()
     ) -> UrgencyDetector:
-        groups: dict[str, list[tuple[str, frozenset[tuple[str, ...]]]]] = {
-            "acuut": [],
-            "acuut_als_nu": [],
-            "anoniem": [],
-            "misdrijf": [],
+        groups: dict[str, list[Rule]] = {
+            k: [] for k in ("acuut", "acuut_als_nu", "anoniem", "misdrijf")
         }
         for rule in rules.regels:
-            groups[rule.soort].append((rule.id, _phrases(normaliser, rule.woorden)))
-        all_phrases = [p for group in groups.values() for _, ps in group for p in ps]
-        now = _phrases(normaliser, rules.nu_woorden)
-        strong_now = _phrases(normaliser, rules.sterk_nu)
-        animals = _phrases(normaliser, rules.dier_woorden)
-        not_acute = tuple(sorted(_phrases(normaliser, rules.niet_acuut), key=len, reverse=True))
-        past = _phrases(normaliser, rules.voorbij_woorden)
-        question = _phrases(normaliser, rules.vraag_woorden)
-        longest = max(len(p) for p in [*all_phrases, *now, *strong_now, *past, *question])
-        fuzzy = frozenset(
-            p[0] for p in all_phrases if len(p) == 1 and len(p[0]) >= FUZZY_MIN_LENGTH
-        )
-        words = {w for p in all_phrases for w in p} | set(known_words)
+            groups[rule.soort].append((rule.id, _patterns(normaliser, rule.woorden)))
+        lists = {
+            "now": _patterns(normaliser, rules.nu_woorden),
+            "strong_now": _patterns(normaliser, rules.sterk_nu),
+            "animals": _patterns(normaliser, rules.dier_woorden),
+            "past": _patterns(normaliser, rules.voorbij_woorden),
+            "weak_past": _patterns(normaliser, rules.zwak_voorbij),
+            "calm_words": _patterns(normaliser, rules.kalm_woorden),
+            "people": _patterns(normaliser, rules.persoon_woorden),
+            "question": _patterns(normaliser, rules.vraag_woorden),
+        }
+        every = [p for g in groups.values() for _, ps in g for p in ps]
+        every += [p for ps in lists.values() for p in ps]
+        parts = [phrase for pattern in every for part in pattern for phrase in part]
+        single = [p[0] for p in parts if len(p) == 1 and p[0].isalnum()]
+        idioms = (normaliser.tokens(t) for t in rules.niet_acuut)
         return cls(
             normaliser=normaliser,
-            acute=tuple(groups["acuut"]),
-            acute_if_now=tuple(groups["acuut_als_nu"]),
-            anonymous=tuple(groups["anoniem"]),
-            crime=tuple(groups["misdrijf"]),
-            now=now,
-            strong_now=strong_now,
-            animals=animals,
-            not_acute=not_acute,
-            past=past,
-            question=question,
-            fuzzy_targets=fuzzy,
-            known_words=frozenset(words),
-            longest=longest,
+            acute=_set_of(groups["acuut"]),
+            acute_if_now=_set_of(groups["acuut_als_nu"]),
+            anonymous=_set_of(groups["anoniem"]),
+            crime=_set_of(groups["misdrijf"]),
+            not_acute=tuple(sorted((i for i in idioms if i), key=len, reverse=True)),
+            fuzzy_targets=frozenset(w for w in single if len(w) >= FUZZY_MIN_LENGTH),
+            known_words=frozenset({w for p in parts for w in p} | set(known_words)),
+            longest=max(len(p) for p in parts),
+            **{name: _list_set(patterns) for name, patterns in lists.items()},
         )
 
-    def _grams(self, tokens: tuple[str, ...]) -> set[tuple[str, ...]]:
+    def _message(self, tokens: tuple[str, ...]) -> _Message:
         grams = {
             tokens[i : i + n]
             for n in range(1, self.longest + 1)
             for i in range(len(tokens) - n + 1)
         }
-        # One typo of slack for long danger words ("bewustelos", "inbrekerss"), but a word the
-        # content knows is taken as written.
+        # One typo of slack for long danger words ("bewustelos"), but a word the content knows
+        # is taken as written.
         for token in tokens:
             if len(token) >= FUZZY_MIN_LENGTH - 1 and token not in self.known_words:
                 for target in self.fuzzy_targets:
                     if Levenshtein.distance(token, target, score_cutoff=1) <= 1:
                         grams.add((target,))
-        return grams
-
-    def detect(self, text: str) -> Urgency:
-        return self.detect_tokens(self.normaliser.tokens(text))
+        return _Message(tokens, frozenset(grams))
 
     def _without_idioms(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
         """Drops phrases like "wat nu" whose "nu" does not mean now."""
+        present = set(tokens)
         out = list(tokens)
         for phrase in self.not_acute:
+            if phrase[0] not in present:
+                continue
             n = len(phrase)
             i = 0
             while i <= len(out) - n:
@@ -119,25 +239,30 @@ class UrgencyDetector:
                     i += 1
         return tuple(out)
 
+    def detect(self, text: str) -> Urgency:
+        return self.detect_tokens(self.normaliser.tokens(text))
+
     def detect_tokens(self, tokens: tuple[str, ...]) -> Urgency:
-        grams = self._grams(self._without_idioms(tokens))
+        message = self._message(self._without_idioms(tokens))
 
-        def fired(groups: tuple[tuple[str, frozenset[tuple[str, ...]]], ...]) -> list[str]:
-            return [rule_id for rule_id, phrases in groups if phrases & grams]
-
-        acute = fired(self.acute)
-        if_now = fired(self.acute_if_now)
-        anonymous = fired(self.anonymous)
-        strong = bool(self.strong_now & grams)
-        is_now = strong or bool(self.now & grams)
+        acute = self.acute.fired(message)
+        if_now = self.acute_if_now.fired(message)
+        anonymous = self.anonymous.fired(message)
+        strong = self.strong_now.any(message)
+        is_now = strong or self.now.any(message)
         # Danger words raise the alarm unless the message is plainly about the past, a general
-        # question, an animal or an anonymous tip; and then still when it says it is happening
-        # right now. When in doubt: alarm.
-        calm = bool((self.past | self.question | self.animals) & grams)
+        # question, a game or film, or an anonymous tip; and then still when it says it is
+        # happening right now. An injured animal is not a 112 matter (a dog biting a child is).
+        # "was"/"waren" alone only calm the weaker rules. When in doubt: alarm.
+        calm = self.past.any(message) or self.question.any(message) or self.calm_words.any(message)
         calm = calm or (bool(anonymous) and not is_now)
+        injury_only = set(acute) <= INJURY_RULES
+        if injury_only and self.animals.any(message) and not self.people.any(message):
+            calm = True
+        weak_calm = calm or self.weak_past.any(message)
         alarm = bool(acute) and (strong or not calm)
-        alarm = alarm or (bool(if_now) and (strong or (is_now and not calm)))
-        crime = bool(fired(self.crime) or if_now or acute) and not alarm
+        alarm = alarm or (bool(if_now) and (strong or (is_now and not weak_calm)))
+        crime = bool(self.crime.any(message) or if_now or acute) and not alarm
         return Urgency(
             alarm=alarm,
             anonymous=bool(anonymous),

@@ -266,6 +266,7 @@ class BotApiStandIn:
         self.chats: dict[int, dict[str, Any]] = {}
         self.first_get_updates: float | None = None
         self.confirmed_offset = 0
+        self.delivered = 0  # sendMessage calls answered 200, counted without scanning `calls`
         self.record_calls = True
         self._faults: dict[str, deque[tuple[int, int | None]]] = {}
         self._cond = threading.Condition()
@@ -386,6 +387,8 @@ class BotApiStandIn:
         return 200, {"ok": True, "result": result}
 
     def _record(self, call: Call) -> None:
+        if call.status == 200 and call.method == "sendMessage":
+            self.delivered += 1
         if self.record_calls or call.status != 200 or call.method != "getUpdates":
             self.calls.append(call)
 
