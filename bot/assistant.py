@@ -7,6 +7,7 @@ Transport-free on purpose: Telegram, the terminal chat and `wijkbot ask/eval` ca
 from __future__ import annotations
 
 import asyncio
+import re
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
@@ -26,6 +27,8 @@ LONG_MESSAGE = 1000
 LIVE_TIMEOUT_SECONDS = 3.0
 AWAIT_PLACE = "plaats"
 MENU = ("wijkagent_wie", "spoed_112", "anoniem_melden", "aangifte_doen")
+LINE_NAMED_BONUS = 0.3  # a message naming 144 is probably about what 144 is for
+_NUMBER_RE = re.compile(r"\d[\d -]*\d|\d")  # "0900-8844", "0900 8844", "112"
 NO_URGENCY = Urgency(alarm=False, anonymous=False, rules=())
 
 
@@ -60,9 +63,7 @@ class Assistant:
         self.normaliser = Normaliser.from_content(content.language)
         self.districts = Districts.from_content(content)
         self.matcher = Matcher(content, self.normaliser, neutral=self.districts.name_words())
-        self.urgency = UrgencyDetector.build(
-            content.urgency, self.normaliser, self.matcher.vocabulary
-        )
+        self.urgency = UrgencyDetector.build(content.urgency, self.normaliser)
         self.memory = memory if memory is not None else InMemoryWijkMemory()
         self.live = live
         self.today = today
@@ -91,19 +92,29 @@ class Assistant:
         tokens = self.normaliser.tokens(text)
         urgency = self.urgency.detect_tokens(tokens)
         norm = self.normaliser.normalise(text[:MATCH_CHARS])
-        match = self.matcher.match(norm, hint=query.language, prefer=self._preferred(urgency))
+        prefer = self._preferred(urgency)
+        for entry_id in self._lines_named(text):
+            prefer[entry_id] = max(prefer.get(entry_id, 0.0), LINE_NAMED_BONUS)
+        match = self.matcher.match(norm, hint=query.language, prefer=prefer)
         language = match.language
         answer = await self._answer_text(text, query, match, language)
         if len(text) > LONG_MESSAGE:
             answer = _prepend(answer, self._t("te_lang", language))
         return self._finish(answer, language, urgency)
 
-    def _preferred(self, urgency: Urgency) -> list[str]:
+    def _preferred(self, urgency: Urgency) -> dict[str, float]:
         """FAQ entries the safety rules point to: an anonymous tip, a crime that is over."""
         preferred = self.content.urgency.voorkeur
         # A tip about a crime, given anonymously, is about the tip: the anonymous route wins.
         kind = "anoniem" if urgency.anonymous else "misdrijf" if urgency.crime else None
-        return list(preferred.get(kind, [])) if kind else []
+        return dict(preferred.get(kind, {})) if kind else {}
+
+    def _lines_named(self, text: str) -> list[str]:
+        """Entries explaining a phone line the message names: "wat is 144?" is about 144."""
+        named = {re.sub(r"\D", "", n) for n in _NUMBER_RE.findall(text)}
+        return [
+            line.faq for line in self.content.lines.values() if line.faq and line.digits in named
+        ]
 
     async def _answer_text(self, text: str, query: Query, match: Match, language: str) -> _Answer:
         best = match.best

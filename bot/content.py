@@ -54,6 +54,7 @@ class Line(_Model):
     nummer: str = Field(min_length=3)
     wanneer: str = Field(min_length=1)
     web: str | None = None
+    faq: str | None = None  # the entry that explains this line
     bron: Sources = Field(min_length=1)
     en: LineEn | None = None
 
@@ -203,10 +204,11 @@ class UrgencyFile(_Model):
     zwak_voorbij: list[str] = Field(default_factory=list)
     kalm_woorden: list[str] = Field(default_factory=list)
     persoon_woorden: list[str] = Field(default_factory=list)
+    geen_tikfout: list[str] = Field(default_factory=list)
     vraag_woorden: list[str] = Field(min_length=1)
     dier_woorden: list[str] = Field(default_factory=list)
     niet_acuut: list[str] = Field(default_factory=list)
-    voorkeur: dict[Literal["anoniem", "misdrijf"], list[str]] = Field(default_factory=dict)
+    voorkeur: dict[Literal["anoniem", "misdrijf"], dict[str, float]] = Field(default_factory=dict)
 
 
 REQUIRED_TEXTS = (
@@ -428,9 +430,9 @@ def _check_urgency(urgency: UrgencyFile, raw: Any, file: str, faq: FaqFile) -> l
     errors: list[ContentError] = []
     ids = {e.id for e in faq.vragen}
     for kind, preferred in urgency.voorkeur.items():
-        for i, entry_id in enumerate(preferred):
+        for entry_id in preferred:
             if entry_id not in ids:
-                line = yaml_lines.line_of(raw, ("voorkeur", kind, i))
+                line = yaml_lines.line_of(raw, ("voorkeur", kind, entry_id))
                 errors.append(
                     ContentError(file, line, f"voorkeur.{kind}", f"unknown entry {entry_id!r}")
                 )
@@ -482,6 +484,15 @@ def load_content(directory: Path) -> Content:
             where = yaml_lines.line_of(raw["lines"], ("lijnen", i, "id"))
             errors.append(ContentError(FILES["lines"], where, f"lijnen.{line.id}", "duplicate id"))
         lines[line.id] = line
+    faq_ids = {e.id for e in parsed["faq"].vragen}
+    for i, line in enumerate(parsed["lines"].lijnen):
+        if line.faq and line.faq not in faq_ids:
+            where = yaml_lines.line_of(raw["lines"], ("lijnen", i, "faq"))
+            errors.append(
+                ContentError(
+                    FILES["lines"], where, f"lijnen.{line.id}.faq", f"unknown entry {line.faq!r}"
+                )
+            )
     for required in ("spoed", "geen_spoed", "bel_m"):
         if required not in lines:
             errors.append(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -28,6 +28,7 @@ from bot.text import Normalised, Normaliser
 Decision = Literal["sure", "ambiguous", "not_understood"]
 LANGUAGES = ("nl", "en")
 TOP = 5  # candidates rank() returns
+LONG_WORD = 7  # from this length a typo correction may scan the whole vocabulary
 OUTSIDE = "__buiten_bereik__"  # the id of content/buiten_bereik.yaml's examples
 ANSWER_WEIGHT = 0.2  # term weight of a stem that only the answer uses
 
@@ -44,7 +45,6 @@ class Settings:
     weight_terms: float = 0.45  # entry-level term overlap in the final score
     keyword_bonus: float = 0.08  # a trefwoord of the entry in the message
     unknown_floor: float = 0.6  # score factor when no word of the message is known
-    prefer_bonus: float = 0.2  # entries the safety rules point to (an anonymous tip, a crime)
 
 
 @dataclass(frozen=True)
@@ -194,6 +194,20 @@ class _EntryTerms:
         return np.bincount(entries, weights=weights, minlength=self.size) / total
 
 
+def _deletes(word: str) -> set[str]:
+    """The word and every form of it with one letter deleted."""
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _deletion_index(vocabulary: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    index: dict[str, set[str]] = defaultdict(set)
+    for word in vocabulary:
+        if len(word) >= 3:
+            for key in _deletes(word):
+                index[key].add(word)
+    return {key: tuple(sorted(words)) for key, words in index.items()}
+
+
 def _entry_phrasings(entry: FaqEntry) -> dict[str, list[str]]:
     phrasings = {"nl": [*entry.vragen, entry.titel], "en": []}
     if entry.en:
@@ -267,21 +281,31 @@ class Matcher:
         self._number = {entry_id: i for i, entry_id in enumerate(self.entry_ids)}
         self.entry_of = np.asarray([p.entry for p in self.phrasings], dtype=np.int32)
         self.vocabulary = frozenset(vocabulary)
+        self._near = _deletion_index(vocabulary)
         self._vocabulary_list = sorted(vocabulary)
         self.english = frozenset(content.language.engelse_woorden)
         self.dutch = frozenset(content.language.nederlandse_woorden)
         self._correct = lru_cache(maxsize=50_000)(self._correct_uncached)
 
     def _correct_uncached(self, word: str) -> str | None:
-        """The content word a typo most likely meant, or None when nothing is close."""
+        """The content word a typo most likely meant, or None when nothing is close.
+
+        Candidates come from a deletion index (SymSpell): words that become equal after
+        deleting at most one letter from each, i.e. one or two typos apart. That is a few dict
+        look-ups instead of a scan of the whole vocabulary.
+        """
         if word in self.vocabulary:
             return word
         if len(word) < 4 or word.isdigit():
             return None
         cutoff = 80 if len(word) < 7 else 75
-        found = process.extractOne(
-            word, self._vocabulary_list, scorer=fuzz.ratio, score_cutoff=cutoff
-        )
+        candidates = {c for key in _deletes(word) for c in self._near.get(key, ())}
+        found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if found is None and len(word) >= LONG_WORD:
+            # Long words can carry two typos apart; scan the vocabulary once (then cached).
+            found = process.extractOne(
+                word, self._vocabulary_list, scorer=fuzz.ratio, score_cutoff=cutoff
+            )
         return found[0] if found else None
 
     def understand(self, norm: Normalised) -> tuple[tuple[str, ...], float]:
@@ -316,7 +340,7 @@ class Matcher:
             return "en" if english > dutch else "nl"
         return hint if hint in LANGUAGES else None
 
-    def rank(self, norm: Normalised, prefer: Iterable[str] = ()) -> list[Candidate]:
+    def rank(self, norm: Normalised, prefer: Mapping[str, float] | None = None) -> list[Candidate]:
         """The best entries with a score in 0..1, best first."""
         words, known = self.understand(norm)
         if not words or known == 0:
@@ -345,8 +369,8 @@ class Matcher:
             entries = self.keywords.get(stem)
             if entries is not None:
                 combined[entries] += s.keyword_bonus
-        for entry_id in prefer:
-            combined[self._number[entry_id]] += s.prefer_bonus
+        for entry_id, bonus in (prefer or {}).items():
+            combined[self._number[entry_id]] += bonus
         # A message half made of words the content never uses is probably about something
         # else: scale the score down with the share of unknown words.
         scale = s.unknown_floor + (1 - s.unknown_floor) * known

@@ -71,7 +71,8 @@ class _Message:
     """The words of a message, indexed for phrase and prefix look-ups."""
 
     tokens: tuple[str, ...]
-    grams: frozenset[Part]
+    grams: frozenset[Phrase]
+    words: frozenset[str]  # the tokens plus the danger words their typos were read as
 
     def has_phrase(self, phrase: Phrase) -> bool:
         if phrase[0].startswith("^"):
@@ -125,8 +126,8 @@ class _PatternSet:
     def fired(self, message: _Message) -> list[str]:
         """Names of the patterns that occur in the message, in first-seen order."""
         candidates: list[tuple[str, Pattern]] = []
-        for token in set(message.tokens):
-            candidates.extend(self.by_word.get(token, ()))
+        for word in message.words:
+            candidates.extend(self.by_word.get(word, ()))
         for prefix, named in self.by_prefix:
             if any(t.startswith(prefix) for t in message.tokens):
                 candidates.extend(named)
@@ -203,7 +204,11 @@ class UrgencyDetector:
             crime=_set_of(groups["misdrijf"]),
             not_acute=tuple(sorted((i for i in idioms if i), key=len, reverse=True)),
             fuzzy_targets=frozenset(w for w in single if len(w) >= FUZZY_MIN_LENGTH),
-            known_words=frozenset({w for p in parts for w in p} | set(known_words)),
+            known_words=frozenset(
+                {w for p in parts for w in p}
+                | {w for t in rules.geen_tikfout for w in normaliser.tokens(t)}
+                | set(known_words)
+            ),
             longest=max(len(p) for p in parts),
             **{name: _list_set(patterns) for name, patterns in lists.items()},
         )
@@ -221,7 +226,8 @@ class UrgencyDetector:
                 for target in self.fuzzy_targets:
                     if Levenshtein.distance(token, target, score_cutoff=1) <= 1:
                         grams.add((target,))
-        return _Message(tokens, frozenset(grams))
+        words = {g[0] for g in grams if len(g) == 1}
+        return _Message(tokens, frozenset(grams), frozenset(words))
 
     def _without_idioms(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
         """Drops phrases like "wat nu" whose "nu" does not mean now."""

@@ -1,0 +1,110 @@
+"""Answer quality on the development set, measured with `wijkbot eval` (the CLI contract).
+
+Thresholds from the issue: top-1 >= 0.95, out-of-scope rejection >= 0.90, emergency recall 1.0,
+false alarms <= 0.03. tests/data/holdout_set.yaml is never tuned on; its numbers are reported in
+docs/benchmarks.md, not asserted here (an untuned slice is a measurement, not a target).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.evaluation import evaluate, load_items
+from tests.conftest import ROOT
+
+DEV = ROOT / "tests" / "data" / "dev_set.yaml"
+DEV_URGENCY = ROOT / "tests" / "data" / "dev_urgency.yaml"
+
+
+async def test_dev_set_meets_the_thresholds(assistant: Assistant) -> None:
+    items = load_items(DEV)
+    assert len(items) >= 400
+    summary = (await evaluate(assistant, items))["summary"]
+    assert summary["top1_accuracy"] >= 0.95, summary
+    assert summary["out_of_scope_rejection"] >= 0.90, summary
+    assert summary["emergency_recall"] == 1.0, summary
+    assert summary["false_alarm_rate"] <= 0.03, summary
+    assert summary["bel_m_recall"] >= 0.95, summary
+
+
+async def test_urgency_dev_set_never_misses_danger(assistant: Assistant) -> None:
+    summary = (await evaluate(assistant, load_items(DEV_URGENCY)))["summary"]
+    assert summary["emergency_items"] >= 200
+    assert summary["emergency_recall"] == 1.0, summary
+    assert summary["false_alarm_rate"] <= 0.03, summary
+
+
+def test_dev_set_has_the_required_mix() -> None:
+    items = load_items(DEV)
+    per_intent: dict[str, int] = {}
+    for item in items:
+        if item.intent:
+            per_intent[item.intent] = per_intent.get(item.intent, 0) + 1
+    # vergeet_mij came after the set was written: a few erase requests were relabelled to it.
+    faq_ids = [i for i in per_intent if i not in ("none", "vergeet_mij")]
+    assert len(faq_ids) >= 33 and min(per_intent[i] for i in faq_ids) >= 6
+    assert sum(i.emergency for i in items) >= 60
+    assert per_intent["none"] >= 50
+    assert sum("0800-7000" in i.lines for i in items) >= 40
+    past = [i for i in items if i.alarm is False and "0900-8844" in i.lines]
+    assert len(past) >= 40
+
+
+@pytest.mark.parametrize("path", [DEV])
+def test_eval_json_contract(path: Path, tmp_path: Path) -> None:
+    small = tmp_path / "small.yaml"
+    small.write_text(
+        "- {text: 'mijn fiets is gestolen', intent: fietsdiefstal}\n"
+        "- {text: 'er wordt nu ingebroken bij de buren', lines: ['112'], alarm: true}\n"
+        "- {text: 'wat wordt het weer morgen', intent: none}\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "WIJKBOT_OFFLINE": "1", "WIJKBOT_DATA_DIR": str(tmp_path / "data")}
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "eval", str(small), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        cwd=ROOT,
+    )
+    result = json.loads(out.stdout)
+    fields = {
+        "text",
+        "expected_intent",
+        "intent",
+        "confidence",
+        "decision",
+        "alarm",
+        "lines",
+        "wijk",
+        "buurt",
+        "ms",
+    }
+    assert [i["text"] for i in result["items"]] == [
+        "mijn fiets is gestolen",
+        "er wordt nu ingebroken bij de buren",
+        "wat wordt het weer morgen",
+    ]
+    assert all(fields <= set(i) for i in result["items"])
+    assert result["items"][0]["intent"] == "fietsdiefstal"
+    assert result["items"][1]["alarm"] is True and result["items"][1]["lines"][0] == "112"
+    assert result["items"][2]["decision"] == "not_understood"
+    summary = result["summary"]
+    for key in (
+        "top1_accuracy",
+        "out_of_scope_rejection",
+        "emergency_recall",
+        "false_alarm_rate",
+        "bel_m_recall",
+        "latency_ms_p50",
+        "latency_ms_p99",
+    ):
+        assert key in summary

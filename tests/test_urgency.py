@@ -1,0 +1,134 @@
+"""The safety lines: 112 first for danger now, never for what is over; Bel M for anonymous tips.
+
+Every rule in content/urgentie.yaml carries the messages it must catch (`test:`); they all run here,
+next to the examples the issue names and the look-alikes that must stay calm.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.content import Content, load_content
+from bot.messages import Query
+from bot.text import Normaliser
+from bot.urgency import UrgencyDetector
+from tests.conftest import CONTENT_DIR
+
+SHIPPED = load_content(CONTENT_DIR)
+
+ACUTE = [
+    "er staat iemand met een mes voor mijn deur",
+    "my neighbour's house is on fire",
+    "help er ligt een man bewusteloos op straat",
+    "inbrekers in de tuin nu",
+    "mijn man slaat me nu",
+    "Er wordt nu ingebroken bij de buren!",
+    "er word nu ingebroken!!",
+    "ER IS BRAND IN DE FLAT",
+    "brnad in de schuur!!",
+    "iemand is bewustelos",  # a typo in a long word
+    "someone is breaking into my car right now",
+    "mijn dochter van 4 is weg, we waren in de stad en ik kan haar nergens vinden",
+    "help!! there's a fight with knives outside the bar",
+]
+
+CALM = [
+    "vorige maand is mijn fiets gestolen",
+    "gisteren ingebroken, daders zijn weg",
+    "wanneer bel ik 112?",
+    "mijn telefoon is gestolen",  # gestolen (stolen) is not gestoken (stabbed)
+    "ingebroken wat nu",  # "wat nu" is "what now", not "now"
+    "ik ben vorige week aangereden, wat moet ik doen",
+    "I got robbed last night, I'm ok now",
+    "mijn vriend slaat me soms, ik weet niet wat ik moet doen",
+    "ik heb een aangereden kat gevonden",
+    "hoe werkt reanimeren eigenlijk?",
+    "in gta heb ik net een bank overvallen lol",
+    "wat als ik per ongeluk 112 heb gebeld",
+]
+
+
+@pytest.fixture(scope="module")
+def detector() -> UrgencyDetector:
+    normaliser = Normaliser.from_content(SHIPPED.language)
+    return UrgencyDetector.build(SHIPPED.urgency, normaliser)
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "message"),
+    [(rule.id, message) for rule in SHIPPED.urgency.regels for message in rule.test],
+)
+def test_every_rule_catches_its_own_examples(
+    detector: UrgencyDetector, rule_id: str, message: str
+) -> None:
+    urgency = detector.detect(message)
+    assert rule_id in urgency.rules or (rule_id == "misdrijf" and urgency.crime), (
+        f"{message!r} did not fire {rule_id}"
+    )
+    kind = next(r.soort for r in SHIPPED.urgency.regels if r.id == rule_id)
+    if kind in ("acuut", "acuut_als_nu") and rule_id not in ("bedreiging_nu",):
+        assert urgency.alarm, message
+
+
+def test_every_rule_has_examples() -> None:
+    assert all(rule.test for rule in SHIPPED.urgency.regels)
+
+
+@pytest.mark.parametrize("message", ACUTE)
+async def test_danger_now_opens_with_112(assistant: Assistant, message: str) -> None:
+    reply = await assistant.reply(Query(text=message))
+    assert reply.alarm
+    assert reply.lines[0] == "112"
+    first_line = reply.text.splitlines()[0]
+    assert "112" in first_line
+
+
+@pytest.mark.parametrize("message", CALM)
+async def test_no_alarm_for_what_is_over_or_a_question(assistant: Assistant, message: str) -> None:
+    reply = await assistant.reply(Query(text=message))
+    assert not reply.alarm, reply.rules
+    # 112 is never hidden: it stays in the footer.
+    assert "112" in reply.lines and "0900-8844" in reply.lines
+    assert "112" in reply.footer
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ik wil anoniem iets melden over drugshandel",
+        "kan ik een tip geven zonder mijn naam",
+        "I know who is dealing but I don't want my name involved",
+        "ik weet wie het gedaan heeft maar ben bang voor wraak",
+    ],
+)
+async def test_anonymous_tip_shows_bel_m(assistant: Assistant, message: str) -> None:
+    reply = await assistant.reply(Query(text=message))
+    assert "0800-7000" in reply.lines
+    assert not reply.alarm
+
+
+async def test_anonymous_tip_about_danger_now_still_leads_with_112(assistant: Assistant) -> None:
+    reply = await assistant.reply(
+        Query(text="er staat nu iemand met een pistool bij het pand, ik wil anoniem blijven")
+    )
+    assert reply.alarm and reply.lines[0] == "112"
+    assert "0800-7000" in reply.lines
+
+
+def test_pattern_language(content: Content) -> None:
+    """`+` needs every part, `|` one alternative, `*` a prefix, `^` the start of the message."""
+    rules = content.urgency.model_copy(
+        update={
+            "regels": [
+                content.urgency.regels[0].model_copy(
+                    update={"id": "proef", "woorden": ["slaat|slaan + vrouw|kind", "verkracht*"]}
+                )
+            ]
+        }
+    )
+    detector = UrgencyDetector.build(rules, Normaliser.from_content(content.language))
+    assert "proef" in detector.detect("twee mannen slaan een kind").rules
+    assert "proef" in detector.detect("er wordt iemand verkrachting").rules
+    assert "proef" not in detector.detect("de vrouw slaapt").rules
+    assert "proef" not in detector.detect("hij slaat de bal").rules
