@@ -183,6 +183,7 @@ def main() -> int:
     sets = {name: load_items(path) for name, path in SETS.items()}
     texts = [item.text for item in sets["dev"]]
     rows = []
+    cutoffs: dict[str, float] = {}
     for factor in (1, 10, 100):
         content = replicate(base, factor)
         start = time.perf_counter()
@@ -204,8 +205,10 @@ def main() -> int:
                 hold_rej,
             )
         )
-        wr_cut = best_cutoff(wratio_baseline, content, sets["dev"], [0, 60, 70, 80, 85, 90])
-        bm_cut = best_cutoff(bm25_baseline, content, sets["dev"], [0.0, 2.0, 4.0, 6.0, 8.0])
+        if not cutoffs:  # each baseline's rejection cutoff, tuned on the dev set at 1x
+            cutoffs["wr"] = best_cutoff(wratio_baseline, content, sets["dev"], [0, 60, 70, 80, 85, 90])
+            cutoffs["bm"] = best_cutoff(bm25_baseline, content, sets["dev"], [0.0, 2.0, 4.0, 6.0, 8.0])
+        wr_cut, bm_cut = cutoffs["wr"], cutoffs["bm"]
         for name, make, cut in (
             (f"baseline a: extractOne WRatio (cutoff {wr_cut})", wratio_baseline, wr_cut),
             (f"baseline b: BM25 (cutoff {bm_cut})", bm25_baseline, bm_cut),

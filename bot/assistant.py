@@ -344,7 +344,8 @@ class Assistant:
 
     def _choose_wijk(self, place: Place, language: str, common: dict) -> _Answer:
         key = "postcode_meerdere" if place.source == "postcode" else "wijk_meerdere"
-        body = self._t(key, language, naam=place.query, postcode=place.query)
+        # place.query is what the resident wrote, folded: "7411 ab" or "colmschate".
+        body = self._t(key, language, naam=place.query.title(), postcode=place.query[:4])
         buttons = tuple(
             Button(self.districts.wijken[code].naam, f"wijk:{code}") for code in place.options
         )

@@ -28,7 +28,9 @@ from bot.scrub import PLACEHOLDER_RE
 
 DEFAULT_DAYS = 30
 SIMILAR = 70  # rapidfuzz token_set_ratio (0-100) over stems from which two messages are one group
-SUGGEST_FROM = 0.35  # below this matcher score no FAQ entry is close enough to suggest
+# Below this mean matcher score no entry is close enough to suggest. Logged messages scored under
+# the matcher's floor (0.38) by definition, so the bar sits well below it.
+SUGGEST_FROM = 0.2  # a suggestion for a human to accept, so it may be generous
 EXAMPLES = 3
 CHART_BARS = 15
 
@@ -170,7 +172,9 @@ def _closest_entry(group: Group, assistant: Any) -> tuple[str | None, float]:
     texts = list(dict.fromkeys(group.texts))[:20]
     for text in texts:
         norm = assistant.normaliser.normalise(PLACEHOLDER_RE.sub(" ", text))
-        for candidate in assistant.matcher.rank(norm)[:5]:
+        # Only real entries: the matcher may rank internal classes (e.g. out-of-scope examples).
+        ranked = [c for c in assistant.matcher.rank(norm) if assistant.content.entry(c.entry_id)]
+        for candidate in ranked[:5]:
             scores[candidate.entry_id] += candidate.score
     if not scores:
         return None, 0.0

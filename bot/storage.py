@@ -92,6 +92,8 @@ class Database:
             if new:
                 self.path.chmod(0o600)
             self._connection.execute("PRAGMA journal_mode=WAL")
+            # Deleted rows (/vergeet, purges) are overwritten on disk, not just unlinked.
+            self._connection.execute("PRAGMA secure_delete = ON")
         return self._connection
 
     def close(self) -> None:
