@@ -115,9 +115,11 @@ def accuracy(predict: Callable[[str], str | None], items: list[Item]) -> tuple[f
 
 
 def ours(assistant: Assistant) -> Callable[[str], str | None]:
+    """The whole core (safety rules, preferences, dialogue), as residents get it."""
+
     def predict(text: str) -> str | None:
-        match = assistant.matcher.match(assistant.normaliser.normalise(text[:600]))
-        return None if match.decision == "not_understood" or not match.best else match.best.entry_id
+        reply = asyncio.run(assistant.reply(Query(text=text)))
+        return None if reply.decision == "not_understood" else reply.intent
 
     return predict
 
@@ -206,8 +208,12 @@ def main() -> int:
             )
         )
         if not cutoffs:  # each baseline's rejection cutoff, tuned on the dev set at 1x
-            cutoffs["wr"] = best_cutoff(wratio_baseline, content, sets["dev"], [0, 60, 70, 80, 85, 90])
-            cutoffs["bm"] = best_cutoff(bm25_baseline, content, sets["dev"], [0.0, 2.0, 4.0, 6.0, 8.0])
+            cutoffs["wr"] = best_cutoff(
+                wratio_baseline, content, sets["dev"], [0, 60, 70, 80, 85, 90]
+            )
+            cutoffs["bm"] = best_cutoff(
+                bm25_baseline, content, sets["dev"], [0.0, 2.0, 4.0, 6.0, 8.0]
+            )
         wr_cut, bm_cut = cutoffs["wr"], cutoffs["bm"]
         for name, make, cut in (
             (f"baseline a: extractOne WRatio (cutoff {wr_cut})", wratio_baseline, wr_cut),

@@ -28,6 +28,8 @@ from bot.text import Normalised, Normaliser
 Decision = Literal["sure", "ambiguous", "not_understood"]
 LANGUAGES = ("nl", "en")
 TOP = 5  # candidates rank() returns
+MAX_DF = 0.03  # share of phrasings above which a character gram is too common to score with
+PRUNE_FROM = 10_000  # ... once there are this many phrasings (never on the shipped content)
 LONG_WORD = 7  # from this length a typo correction may scan the whole vocabulary
 OUTSIDE = "__buiten_bereik__"  # the id of content/buiten_bereik.yaml's examples
 ANSWER_WEIGHT = 0.2  # term weight of a stem that only the answer uses
@@ -113,11 +115,15 @@ class _CharIndex:
         gram_ids = {g: i for i, g in enumerate(df)}
         idf = np.array([math.log((1 + n) / (1 + df[g])) + 1 for g in gram_ids])
         rows: list[list[tuple[int, float]]] = [[] for _ in gram_ids]
+        # Grams in more than MAX_DF of all phrasings ("en ", " de") add almost nothing to a
+        # cosine but most of its cost on large content: they count in the norms, not the sums.
+        common = MAX_DF * n if n >= PRUNE_FROM else n
         for doc, grams in enumerate(docs):
             weights = {g: tf * idf[gram_ids[g]] for g, tf in grams.items()}
             norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
             for g, w in weights.items():
-                rows[gram_ids[g]].append((doc, w / norm))
+                if df[g] <= common:
+                    rows[gram_ids[g]].append((doc, w / norm))
         lengths = np.array([len(r) for r in rows], dtype=np.int64)
         indptr = np.concatenate([[0], np.cumsum(lengths)])
         flat = [pair for row in rows for pair in row]
@@ -139,19 +145,13 @@ class _CharIndex:
 
     def cosine(self, text: str) -> np.ndarray:
         """Cosine of the message with every phrasing."""
-        ids = [i for word in text.split() for i in self._word_ids(word)]
-        if not ids:
+        counts = Counter(i for word in text.split() for i in self._word_ids(word))
+        unknown = counts.pop(-1, 0)
+        if not counts:
             return np.zeros(self.size)
-        grams, tf = np.unique(np.asarray(ids), return_counts=True)
-        known = grams >= 0
-        unknown_tf = tf[~known]
-        grams, tf = grams[known], tf[known]
-        q = tf * self.idf[grams]
-        norm = math.sqrt(
-            float(q @ q) + float((unknown_tf * self.unseen_idf) @ (unknown_tf * self.unseen_idf))
-        )
-        if not len(grams):
-            return np.zeros(self.size)
+        grams = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        q = np.fromiter(counts.values(), dtype=np.float64, count=len(counts)) * self.idf[grams]
+        norm = math.sqrt(float(q @ q) + unknown * unknown * self.unseen_idf**2)
         starts, ends = self.indptr[grams], self.indptr[grams + 1]
         lengths = ends - starts
         total = int(lengths.sum())

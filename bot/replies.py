@@ -22,6 +22,7 @@ from bot.messages import Reply
 
 MAX_TEXT = 4096
 MAX_CALLBACK_BYTES = 64
+FEEDBACK_PREFIX = "fb:"  # fb:+:<intent> / fb:-:<intent>; never a core payload (see on_button)
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
 
 # Reply-keyboard label key -> the core action it stands for (the core handles menu:*).
@@ -48,16 +49,24 @@ def tg_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def render(reply: Reply, content: Content, *, private: bool = True) -> list[Outgoing]:
-    """The messages to send for a reply, in order; the keyboard rides on the last one."""
+def render(
+    reply: Reply, content: Content, *, private: bool = True, feedback: bool = False
+) -> list[Outgoing]:
+    """The messages to send for a reply, in order; the keyboard rides on the last one.
+
+    feedback: ask "Was dit nuttig?" with 👍/👎 under an FAQ answer, where offers_feedback allows.
+    """
+    feedback = feedback and offers_feedback(reply, private)
     alarm = reply.alarm_text
-    rest = [s for s in (reply.body, "\n".join(reply.line_texts), reply.footer) if s]
+    question = content.text("feedback_vraag", reply.language) if feedback else ""
+    parts = (reply.body, "\n".join(reply.line_texts), reply.footer, question)
+    rest = [s for s in parts if s]
     paragraphs = [alarm, *rest] if alarm else rest
     chunks = split_paragraphs(paragraphs)
     texts = [
         _html(chunk, bold_first=alarm is not None and i == 0) for i, chunk in enumerate(chunks)
     ]
-    markup = _markup(reply, content, private)
+    markup = _markup(reply, content, private, feedback)
     return [Outgoing(text, markup if i == len(texts) - 1 else None) for i, text in enumerate(texts)]
 
 
@@ -112,22 +121,77 @@ def _index_for(text: str, limit: int) -> int:
     return len(text)
 
 
-def _markup(reply: Reply, content: Content, private: bool) -> Markup | None:
-    if reply.buttons:
-        return inline_keyboard(reply)
+def _markup(reply: Reply, content: Content, private: bool, feedback: bool) -> Markup | None:
+    extra = [feedback_row(reply.intent or "", content, reply.language)] if feedback else []
+    if reply.buttons or extra:
+        return inline_keyboard(reply, extra)
     if reply.ask_location and private:
         return main_menu(content, reply.language, private=True)
     return None
 
 
-def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup:
-    """One button per row: labels are whole questions and read best full width."""
+def inline_keyboard(
+    reply: Reply, extra: list[list[InlineKeyboardButton]] | None = None
+) -> InlineKeyboardMarkup:
+    """One button per row: labels are whole questions and read best full width.
+
+    extra: rows after the core's buttons (the 👍/👎 row), in the same keyboard.
+    """
     rows = []
     for button in reply.buttons:
         size = len(button.payload.encode())
         assert 1 <= size <= MAX_CALLBACK_BYTES, f"callback_data of {size} bytes: {button.payload}"
         rows.append([InlineKeyboardButton(button.label, callback_data=button.payload)])
-    return InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup([*rows, *(extra or [])])
+
+
+def feedback_payload(intent: str, useful: bool) -> str:
+    return f"{FEEDBACK_PREFIX}{'+' if useful else '-'}:{intent}"
+
+
+def parse_feedback(data: str) -> tuple[str, bool] | None:
+    """'fb:+:fietsdiefstal' -> ('fietsdiefstal', True); anything else None."""
+    prefix, sign, intent = [*data.split(":", 2), "", ""][:3]
+    if f"{prefix}:" != FEEDBACK_PREFIX or sign not in ("+", "-") or not intent:
+        return None
+    return intent, sign == "+"
+
+
+def offers_feedback(reply: Reply, private: bool) -> bool:
+    """👍/👎 under a sure FAQ answer in a private chat; not under an alarm, not when the reply asks
+    a question or needs the reply keyboard (Telegram allows one keyboard per message)."""
+    return (
+        private
+        and reply.decision == "sure"
+        and bool(reply.intent)
+        and not reply.alarm
+        and not reply.awaiting
+        and not reply.ask_location
+        and len(feedback_payload(reply.intent or "", False).encode()) <= MAX_CALLBACK_BYTES
+    )
+
+
+def feedback_row(intent: str, content: Content, language: str) -> list[InlineKeyboardButton]:
+    return [
+        InlineKeyboardButton(
+            content.text("feedback_ja", language), callback_data=feedback_payload(intent, True)
+        ),
+        InlineKeyboardButton(
+            content.text("feedback_nee", language), callback_data=feedback_payload(intent, False)
+        ),
+    ]
+
+
+def without_feedback(markup: object) -> InlineKeyboardMarkup | None:
+    """The keyboard minus the 👍/👎 row, once pressed; None when nothing is left."""
+    if not isinstance(markup, InlineKeyboardMarkup):
+        return None
+    rows = [
+        list(row)
+        for row in markup.inline_keyboard
+        if not any(str(b.callback_data or "").startswith(FEEDBACK_PREFIX) for b in row)
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def main_menu(content: Content, language: str, *, private: bool) -> ReplyKeyboardMarkup | None:

@@ -8,14 +8,22 @@ Usage:
 Handlers are registered in one visible list (order matters: the gate first, the catch-all last).
 Sending goes through a rate limiter that waits out 429s and retries network failures (502s), so a
 Telegram hiccup delays a reply instead of losing it.
+
+State lives in the SQLite file of the data directory (bot/storage.py), never under a raw id: the
+conversation state under the chat's pseudonym (bot/conversation.py), the learning log and counters
+without any id (bot/learning.py). The learning log is purged at start-up and daily; SIGHUP and
+/herlaad reload content/ (bot/reload.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime as dt
 import logging
 import re
 import secrets
+import signal
 import sys
 from collections.abc import Awaitable
 from typing import Any
@@ -33,14 +41,15 @@ from telegram.ext import (
     CommandHandler,
     Defaults,
     MessageHandler,
-    PersistenceInput,
-    PicklePersistence,
     TypeHandler,
     filters,
 )
 
+from bot import learning
 from bot.commands import COMMAND_ACTIONS
 from bot.config import Settings
+from bot.conversation import ConversationState
+from bot.handlers.admin import ADMIN_COMMANDS, on_admin, reload_on_signal
 from bot.handlers.buttons import on_button
 from bot.handlers.commands import on_command, on_start, on_unknown
 from bot.handlers.common import SERVICES_KEY, Services
@@ -51,15 +60,17 @@ from bot.handlers.location import on_location
 from bot.handlers.other import on_other, on_service
 from bot.handlers.text import on_text
 from bot.logs import setup_logging
-from bot.storage import load_or_create_secret
+from bot.reload import LiveAssistant
+from bot.storage import Database, load_or_create_secret
 
 log = logging.getLogger(__name__)
 
 TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 MENU_LANGUAGES = (None, "nl", "en")  # None: the default menu, in Dutch
-PERSISTENCE_FILE = "telegram_state.pickle"
 MAX_CONCURRENT_UPDATES = 64
+PURGE_JOB = "purge_expired"
+PURGE_INTERVAL = dt.timedelta(days=1)
 
 
 class RetryingRateLimiter(AIORateLimiter):
@@ -131,13 +142,15 @@ def build_application(
     assistant: Any,
     *,
     rate_limited: bool = True,
-    persistent: bool = True,
     flood: FloodControl | None = None,
 ) -> Application:
-    """The Application with every handler; tests and the benchmark run exactly this."""
+    """The Application with every handler; tests and the benchmark run exactly this.
+
+    assistant: a bot.assistant.Assistant built from settings.content_dir (reloads read that
+    directory again).
+    """
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    data_dir = settings.ensure_data_dir()
     builder = (
         ApplicationBuilder()
         .token(settings.token)
@@ -149,6 +162,7 @@ def build_application(
         )
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
     )
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url).base_file_url(
@@ -156,17 +170,35 @@ def build_application(
         )
     if rate_limited:
         builder = builder.rate_limiter(RetryingRateLimiter(max_retries=3))
-    if persistent:
-        store = PersistenceInput(
-            bot_data=False, chat_data=True, user_data=False, callback_data=False
-        )
-        builder = builder.persistence(
-            PicklePersistence(data_dir / PERSISTENCE_FILE, store_data=store, update_interval=30)
-        )
     app = builder.build()
-    app.bot_data[SERVICES_KEY] = Services.create(assistant, load_or_create_secret(data_dir), flood)
+    app.bot_data[SERVICES_KEY] = build_services(settings, assistant, flood)
     add_handlers(app)
     return app
+
+
+def build_services(settings: Settings, assistant: Any, flood: FloodControl | None) -> Services:
+    """One SQLite connection for everything (the wijk memory's, when it uses the same file)."""
+    data_dir = settings.ensure_data_dir()
+    database = _shared_database(settings, assistant)
+    numbers = [line.nummer for line in assistant.content.lines.values()]
+    return Services(
+        live=LiveAssistant(assistant, settings.content_dir),
+        secret=load_or_create_secret(data_dir),
+        state=ConversationState(database),
+        learning=learning.SqliteLearningStore.in_data_dir(
+            settings, public_numbers=numbers, database=database
+        ),
+        admins=settings.admin_ids,
+        flood=flood or FloodControl(),
+    )
+
+
+def _shared_database(settings: Settings, assistant: Any) -> Database:
+    own = Database.in_data_dir(settings)
+    memory_db = getattr(getattr(assistant, "memory", None), "database", None)
+    if isinstance(memory_db, Database) and memory_db.path == own.path:
+        return memory_db
+    return own
 
 
 def add_handlers(app: Application) -> None:
@@ -176,6 +208,7 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("start", on_start, filters=new))
     commands = [name for name in COMMAND_ACTIONS if name != "start"]
     app.add_handler(CommandHandler(commands, on_command, filters=new))
+    app.add_handler(CommandHandler(list(ADMIN_COMMANDS), on_admin, filters=new))
     app.add_handler(MessageHandler(new & filters.COMMAND, on_unknown))
     app.add_handler(MessageHandler(new & (filters.LOCATION | filters.VENUE), on_location))
     app.add_handler(MessageHandler(new & filters.TEXT, on_text))
@@ -186,8 +219,13 @@ def add_handlers(app: Application) -> None:
 
 
 async def post_init(app: Application) -> None:
-    """The command menu, in Dutch and English; a failure here is logged, never fatal."""
-    content = app.bot_data[SERVICES_KEY].content
+    """Start-up chores; each failure is logged, none stops the bot.
+
+    The command menu (Dutch and English; admin commands never in it), the retention purge now and
+    daily, and SIGHUP as "reload content" (instead of its default: terminate).
+    """
+    svc: Services = app.bot_data[SERVICES_KEY]
+    content = svc.content
     for language in MENU_LANGUAGES:
         commands = [
             BotCommand(name, content.text(f"commando_{name}", language or "nl"))
@@ -197,6 +235,53 @@ async def post_init(app: Application) -> None:
             await app.bot.set_my_commands(commands, language_code=language)
         except TelegramError as exc:
             log.warning("command menu (%s) not set: %s", language or "default", exc)
+    purge(svc)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            _purge_job, interval=PURGE_INTERVAL, first=PURGE_INTERVAL, name=PURGE_JOB
+        )
+    else:
+        log.warning("no JobQueue (python-telegram-bot[job-queue]): purging at start-up only")
+    _install_sighup(app)
+
+
+def purge(svc: Services) -> int:
+    """Learning-log rows past the retention and expired conversation state; never raises."""
+    try:
+        removed = learning.purge_expired(svc.learning) + svc.state.purge_expired()
+    except Exception as exc:
+        log.warning("purge failed: %s", type(exc).__name__)
+        return 0
+    log.info("purged %d expired row(s)", removed)
+    return removed
+
+
+async def _purge_job(context: Any) -> None:
+    purge(context.application.bot_data[SERVICES_KEY])
+
+
+def _install_sighup(app: Application) -> None:
+    if not hasattr(signal, "SIGHUP"):
+        return
+    loop = asyncio.get_running_loop()
+
+    def on_sighup() -> None:
+        app.create_task(reload_on_signal(app), name="sighup-reload")
+
+    try:
+        loop.add_signal_handler(signal.SIGHUP, on_sighup)
+    except (NotImplementedError, RuntimeError, ValueError) as exc:  # not the main thread
+        log.warning("SIGHUP reload not available: %s", exc)
+
+
+async def post_shutdown(app: Application) -> None:
+    """Gives SIGHUP its default back and closes the database (the write-ahead log is merged)."""
+    if hasattr(signal, "SIGHUP"):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+    svc: Services | None = app.bot_data.get(SERVICES_KEY)
+    if svc is not None:
+        svc.state.database.close()
 
 
 def run(

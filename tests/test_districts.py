@@ -44,8 +44,8 @@ def test_every_buurt_representative_point_maps_to_that_buurt(districts: District
 
 
 # Real places in Deventer with coordinates from public sources (each named). The expected wijk is
-# the one the address (postcode, street) lies in. Only 5 could be sourced with coordinates
-# precise enough to test; see the report of issue 5.
+# the one the address (postcode, street) lies in. Only 6 could be sourced with coordinates
+# precise enough to test (issue 5 asks for 15); see the report of issue 5.
 SOURCED = [
     # Station Deventer, Stationsplein 4 (rijksmonument): 52°15'26"N 6°9'39"E,
     # https://de.wiki.li/Bahnhof_Deventer (German Wikipedia mirror). On the Singel: Binnenstad.
@@ -61,6 +61,14 @@ SOURCED = [
     # 52.252, 6.163 from the DANS record of Archeologie Deventer's sprinkler-pit report
     # (https://b2find.eudat.eu/dataset/87b3bc4d-5d92-5fdd-be7e-385862b90e99).
     ("Bergkerkplein 1", 52.252, 6.163, "WK015001"),
+    # De Waag, Brink 56 (rijksmonument 12508; address from the Dutch Wikipedia article as mirrored
+    # at https://sagapedia.com/nl/Waag_(Deventer)): N 52° 15.091 E 006° 09.600, from
+    # https://www.waymarking.com/waymarks/wm13ME2_Waag_Deventer_NL. On the Brink: Binnenstad.
+    ("Brink 56", 52 + 15.091 / 60, 6 + 9.600 / 60, "WK015001"),
+    # Grote of Lebuïnuskerk on the Grote Kerkhof, 7411 (https://nl.wikipedia.org/wiki/Grote_Kerkhof):
+    # 52.2519, 6.1551 from the Wikipedia article as mirrored at
+    # https://uz.wikiaro.ru/wiki/Lebu%C3%AFnuskerk,_Deventer. Old town by the IJssel: Binnenstad.
+    ("Grote Kerkhof (Lebuïnuskerk)", 52.2519, 6.1551, "WK015001"),
 ]
 
 

@@ -8,7 +8,16 @@ from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import language_of, send_reply, services, user_key
+from bot.handlers.common import (
+    FORGET_ACTION,
+    forget_chat,
+    language_of,
+    note_reply,
+    send_reply,
+    services,
+    user_key,
+)
+from bot.handlers.feedback import on_feedback
 from bot.messages import Query
 
 log = logging.getLogger(__name__)
@@ -18,6 +27,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     callback = update.callback_query
     if callback is None:
         return
+    if await on_feedback(update, context):
+        return
     try:
         await callback.answer()
     except TelegramError as exc:  # too old to answer: still give the resident a reply
@@ -26,9 +37,14 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = Query(
         action=callback.data or "?", language=language_of(update), user=user_key(update, context)
     )
-    reply = await services(context).assistant.reply(query)
+    if query.action == FORGET_ACTION:
+        forget_chat(update, context)
+    svc = services(context)
+    assistant = svc.assistant
+    reply = await assistant.reply(query)
     await _remove_keyboard(callback.message)
     await send_reply(update, context, reply)
+    note_reply(svc, assistant, reply)
 
 
 async def _remove_keyboard(message: object) -> None:

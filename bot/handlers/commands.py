@@ -11,9 +11,12 @@ from telegram.ext import ContextTypes
 
 from bot.commands import action_for
 from bot.handlers.common import (
+    FORGET_ACTION,
+    forget_chat,
     is_private,
     kind_reply,
     language_of,
+    note_reply,
     send_messages,
     send_reply,
     services,
@@ -49,9 +52,14 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if action is None:
         await on_unknown(update, context)
         return
+    svc = services(context)
+    if action == FORGET_ACTION:
+        forget_chat(update, context)
     query = Query(action=action, language=language_of(update), user=user_key(update, context))
-    reply = await services(context).assistant.reply(query)
+    assistant = svc.assistant
+    reply = await assistant.reply(query)
     await send_reply(update, context, reply)
+    note_reply(svc, assistant, reply)
 
 
 async def on_unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -15,8 +15,11 @@ from telegram import ReplyParameters, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
+from bot import learning
 from bot.content import Content
+from bot.conversation import ConversationState
 from bot.handlers.flood import FloodControl
+from bot.handlers.recent import RecentQuestions
 from bot.memory import pseudonym
 from bot.messages import Reply
 from bot.replies import Outgoing, label_actions, render
@@ -24,30 +27,40 @@ from bot.replies import Outgoing, label_actions, render
 log = logging.getLogger(__name__)
 
 SERVICES_KEY = "wijkbot"
-AWAITING_KEY = "awaiting"
 
 
 @dataclass
 class Services:
-    """Built once at start-up and kept in bot_data (which is never persisted)."""
+    """Built once at start-up and kept in bot_data (which is never persisted).
 
-    assistant: Any  # bot.assistant.Assistant, or anything with `async reply(Query) -> Reply`
+    live: holds the assistant that answers now (bot.reload.LiveAssistant: `.current`, `.reload()`);
+    handlers read `assistant` once per update, so a reload never splits one reply.
+    """
+
+    live: Any
     secret: bytes
+    state: ConversationState
+    learning: learning.LearningStore
+    admins: frozenset[int] = frozenset()
     flood: FloodControl = field(default_factory=FloodControl)
-    labels: dict[str, str] = field(default_factory=dict)
+    questions: RecentQuestions = field(default_factory=RecentQuestions)
+    _labels: tuple[int, dict[str, str]] = (0, {})
+
+    @property
+    def assistant(self) -> Any:
+        return self.live.current
 
     @property
     def content(self) -> Content:
         return self.assistant.content
 
-    @classmethod
-    def create(cls, assistant: Any, secret: bytes, flood: FloodControl | None = None) -> Services:
-        return cls(
-            assistant=assistant,
-            secret=secret,
-            flood=flood or FloodControl(),
-            labels=label_actions(assistant.content),
-        )
+    @property
+    def labels(self) -> dict[str, str]:
+        """Menu label -> action, recomputed when a reload brought new content."""
+        content = self.content
+        if self._labels[0] != id(content):
+            self._labels = (id(content), label_actions(content))
+        return self._labels[1]
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -63,6 +76,12 @@ def language_of(update: Update) -> str | None:
 def user_key(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
     user = update.effective_user
     return pseudonym(user.id, services(context).secret) if user else None
+
+
+def chat_key(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The chat's pseudonym: the key of its conversation state (never the raw chat id)."""
+    chat = update.effective_chat
+    return pseudonym(chat.id, services(context).secret) if chat else None
 
 
 def is_private(update: Update) -> bool:
@@ -82,17 +101,25 @@ def kind_reply(content: Content, key: str, language: str | None) -> Reply:
 
 
 async def send_reply(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, *, remember: bool = True
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    reply: Reply,
+    *,
+    remember: bool = True,
+    feedback: bool = False,
 ) -> None:
-    """Sends the rendered reply (and the venue), and keeps what it asked for in chat_data."""
+    """Sends the rendered reply (and the venue), and keeps what it asked for (conversation state).
+
+    feedback: offer 👍/👎 if the reply is an FAQ answer (see bot.replies.offers_feedback).
+    """
     chat = update.effective_chat
     chat_id = chat.id if chat else (update.effective_user.id if update.effective_user else None)
     if chat_id is None:
         return
     private = is_private(update)
-    await send_messages(
-        update, context, chat_id, render(reply, services(context).content, private=private)
-    )
+    svc = services(context)
+    rendered = render(reply, svc.content, private=private, feedback=feedback)
+    await send_messages(update, context, chat_id, rendered)
     if reply.venue is not None:
         venue = reply.venue
         await context.bot.send_venue(
@@ -102,11 +129,42 @@ async def send_reply(
             title=venue.title,
             address=venue.address,
         )
-    if remember and context.chat_data is not None:
-        if reply.awaiting:
-            context.chat_data[AWAITING_KEY] = reply.awaiting
-        else:
-            context.chat_data.pop(AWAITING_KEY, None)
+    key = chat_key(update, context)
+    if remember and key is not None:
+        svc.state.set(key, reply.awaiting)
+
+
+FORGET_ACTION = "vergeet"
+
+
+def forget_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/vergeet: the core erases the remembered wijk; this erases the conversation state and the
+    question kept in memory for a 👎."""
+    key = chat_key(update, context)
+    if key is not None:
+        svc = services(context)
+        svc.state.clear(key)
+        svc.questions.forget(key)
+
+
+def note_reply(svc: Services, assistant: Any, reply: Reply, text: str | None = None) -> None:
+    """Today's counters for every core reply; the scrubbed text of a typed question the bot did
+    not understand (or found ambiguous) for the learning log. Never raises: learning must not
+    cost a resident an answer. The log line names the failure only, never the text."""
+    try:
+        learning.count_reply(svc.learning, reply)
+        if text and svc.learning.learn and learning.should_log(reply):
+            ranked = _ranked(assistant, text)
+            learning.log_reply(svc.learning, text, reply, assistant.content.version, ranked=ranked)
+    except Exception as exc:
+        log.warning("learning log not written: %s", type(exc).__name__)
+
+
+def _ranked(assistant: Any, text: str) -> list[tuple[str, float]] | None:
+    try:
+        return learning.top_intents(assistant, text)
+    except Exception:  # an assistant without a matcher: the reply's own guess is stored
+        return None
 
 
 async def send_messages(

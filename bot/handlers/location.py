@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import language_of, send_reply, services, user_key
+from bot.handlers.common import language_of, note_reply, send_reply, services, user_key
 from bot.messages import Query
 
 
@@ -21,5 +21,8 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         language=language_of(update),
         user=user_key(update, context),
     )
-    reply = await services(context).assistant.reply(query)
+    svc = services(context)
+    assistant = svc.assistant
+    reply = await assistant.reply(query)
     await send_reply(update, context, reply)
+    note_reply(svc, assistant, reply)

@@ -1,38 +1,49 @@
-"""Text messages: everything goes through the core, menu-keyboard labels as their actions."""
+"""Text messages: everything goes through the core, menu-keyboard labels as their actions.
+
+After the answer: today's counters and, for what the bot did not understand, the scrubbed text in
+the learning log; under a sure FAQ answer 👍/👎, with the scrubbed question kept in memory for a 👎.
+"""
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot import learning
 from bot.handlers.common import (
-    AWAITING_KEY,
+    chat_key,
     is_private,
     language_of,
+    note_reply,
     send_reply,
     services,
     user_key,
 )
 from bot.handlers.gate import without_mention
 from bot.messages import Query
+from bot.replies import offers_feedback
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
-    text = (
-        message.text if is_private(update) else without_mention(message.text, context.bot.username)
-    )
+    private = is_private(update)
+    text = message.text if private else without_mention(message.text, context.bot.username)
     svc = services(context)
+    assistant = svc.assistant  # one content version for the whole reply
     action = svc.labels.get(text.strip().casefold())
-    awaiting = context.chat_data.get(AWAITING_KEY) if context.chat_data is not None else None
+    key = chat_key(update, context)
+    awaiting = svc.state.get(key) if key and not action else None
     query = Query(
         text="" if action else text,
         action=action,
         language=language_of(update),
         user=user_key(update, context),
-        awaiting=None if action else awaiting,
+        awaiting=awaiting,
     )
-    reply = await svc.assistant.reply(query)
-    await send_reply(update, context, reply)
+    reply = await assistant.reply(query)
+    await send_reply(update, context, reply, feedback=True)
+    note_reply(svc, assistant, reply, query.text)
+    if key and svc.learning.learn and offers_feedback(reply, private) and query.text:
+        svc.questions.put(key, reply.intent or "", learning.scrub_for_log(svc.learning, query.text))
