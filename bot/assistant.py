@@ -7,7 +7,6 @@ Transport-free on purpose: Telegram, the terminal chat and `wijkbot ask/eval` ca
 from __future__ import annotations
 
 import asyncio
-import re
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable

@@ -148,7 +148,8 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"content OK: {len(content.faq)} entries, {len(content.lines)} lines, "
         f"{len(content.districts.wijken)} wijken, "
-        f"{sum(len(w.buurten) for w in content.districts.wijken)} buurten (version {content.version})"
+        f"{sum(len(w.buurten) for w in content.districts.wijken)} buurten "
+        f"(version {content.version})"
     )
     return 0
 

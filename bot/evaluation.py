@@ -66,7 +66,7 @@ def _percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def evaluate(assistant: Assistant, items: list[Item]) -> dict[str, Any]:
@@ -128,11 +128,14 @@ def format_summary(summary: dict[str, Any]) -> str:
         [
             f"items: {summary['items']}",
             f"top-1 intent accuracy:   {pct('top1_accuracy')} of {summary['top1_items']}",
-            f"out-of-scope rejection:  {pct('out_of_scope_rejection')} of {summary['out_of_scope_items']}",
+            f"out-of-scope rejection:  {pct('out_of_scope_rejection')} of "
+            f"{summary['out_of_scope_items']}",
             f"emergency recall:        {pct('emergency_recall')} of {summary['emergency_items']}",
-            f"false-alarm rate:        {pct('false_alarm_rate')} of {summary['non_emergency_items']}",
+            f"false-alarm rate:        {pct('false_alarm_rate')} of "
+            f"{summary['non_emergency_items']}",
             f"Bel M recall:            {pct('bel_m_recall')} of {summary['bel_m_items']}",
             f"required lines shown:    {pct('lines_shown')}",
-            f"latency p50/p99:         {summary['latency_ms_p50']:.2f} / {summary['latency_ms_p99']:.2f} ms",
+            f"latency p50/p99:         {summary['latency_ms_p50']:.2f} / "
+            f"{summary['latency_ms_p99']:.2f} ms",
         ]
     )

@@ -1,7 +1,7 @@
 """One normaliser for every matcher, so content and messages are compared in the same form.
 
-Residents type "wie is m'n wijk agent", "fiets gejat", "Wíjkagent??". The word lists (chat spellings,
-stop words) are data in content/taal.yaml so that the communications team can extend them.
+Residents type "wie is m'n wijk agent", "fiets gejat", "Wíjkagent??". The word lists (chat
+spellings, stop words) are data in content/taal.yaml, so the communications team can extend them.
 """
 
 from __future__ import annotations
