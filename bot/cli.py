@@ -195,6 +195,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--listen", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8443)
     report.add_parser(sub)
+    # `--content DIR` works before and after the sub-command (`wijkbot check --content DIR`).
+    for command in sub.choices.values():
+        command.add_argument("--content", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 
 
