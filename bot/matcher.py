@@ -43,9 +43,9 @@ class Settings:
     floor: float = 0.33  # below this: not understood
     margin: float = 0.05  # top two closer than this: ask "bedoelt u…?"
     candidates: int = 40  # phrasings re-scored with the token signal
-    weight_chars: float = 0.55  # char n-grams vs token-sort within the phrasing score
-    weight_terms: float = 0.45  # entry-level term overlap in the final score
-    keyword_bonus: float = 0.08  # a trefwoord of the entry in the message
+    weight_chars: float = 0.65  # char n-grams vs token-sort within the phrasing score
+    weight_terms: float = 0.35  # entry-level term overlap in the final score
+    keyword_bonus: float = 0.05  # a trefwoord of the entry in the message
     unknown_floor: float = 0.6  # score factor when no word of the message is known
 
 
