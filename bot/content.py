@@ -206,6 +206,7 @@ class UrgencyFile(_Model):
     persoon_woorden: list[str] = Field(default_factory=list)
     geen_tikfout: list[str] = Field(default_factory=list)
     vraag_woorden: list[str] = Field(min_length=1)
+    hypothetisch: list[str] = Field(default_factory=list)
     dier_woorden: list[str] = Field(default_factory=list)
     niet_acuut: list[str] = Field(default_factory=list)
     voorkeur: dict[Literal["anoniem", "misdrijf"], dict[str, float]] = Field(default_factory=dict)

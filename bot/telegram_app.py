@@ -297,6 +297,8 @@ def run(
         )
         return 2
     setup_logging(token, log_format=settings.log_format)
+    if hasattr(signal, "SIGHUP"):  # until post_init makes it "reload": ignored, never fatal
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     from bot.cli import build_assistant
 
     app = build_application(settings, build_assistant(settings, live=True))

@@ -16,14 +16,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from bot.content import UrgencyFile
 from bot.text import Normaliser
 
-FUZZY_MIN_LENGTH = 9
-# Rules about hurt bodies: an injured animal fires them too, and is not a 112 matter.
-INJURY_RULES = frozenset({"lichaam", "ongeluk", "water"})
+FUZZY_MIN_LENGTH = 8
+# Rules an animal can fire too ("kat aangereden", "hond opgesloten in een hete auto"); with no
+# person in the message that is not a 112 matter. Fire, gas, weapons and suicide always are.
+INJURY_RULES = frozenset({"lichaam", "ongeluk", "water", "geweld", "hond_bijt"})
 Phrase = tuple[
     str, ...
 ]  # words next to each other; a last word "x*" is a prefix, a first "^x" the start
@@ -168,6 +169,7 @@ class UrgencyDetector:
     calm_words: _PatternSet
     people: _PatternSet
     question: _PatternSet
+    hypothetical: _PatternSet
     fuzzy_targets: frozenset[str]
     known_words: frozenset[str]
     longest: int
@@ -190,6 +192,7 @@ class UrgencyDetector:
             "calm_words": _patterns(normaliser, rules.kalm_woorden),
             "people": _patterns(normaliser, rules.persoon_woorden),
             "question": _patterns(normaliser, rules.vraag_woorden),
+            "hypothetical": _patterns(normaliser, rules.hypothetisch),
         }
         every = [p for g in groups.values() for _, ps in g for p in ps]
         every += [p for ps in lists.values() for p in ps]
@@ -219,12 +222,12 @@ class UrgencyDetector:
             for n in range(1, self.longest + 1)
             for i in range(len(tokens) - n + 1)
         }
-        # One typo of slack for long danger words ("bewustelos"), but a word the content knows
-        # is taken as written.
+        # One typo (or swapped pair) of slack for long danger words ("bewustelos", "overdoiss"),
+        # but a word the content knows is taken as written.
         for token in tokens:
             if len(token) >= FUZZY_MIN_LENGTH - 1 and token not in self.known_words:
                 for target in self.fuzzy_targets:
-                    if Levenshtein.distance(token, target, score_cutoff=1) <= 1:
+                    if OSA.distance(token, target, score_cutoff=1) <= 1:
                         grams.add((target,))
         words = {g[0] for g in grams if len(g) == 1}
         return _Message(tokens, frozenset(grams), frozenset(words))
@@ -260,7 +263,11 @@ class UrgencyDetector:
         # question, a game or film, or an anonymous tip; and then still when it says it is
         # happening right now. An injured animal is not a 112 matter (a dog biting a child is).
         # "was"/"waren" alone only calm the weaker rules. When in doubt: alarm.
-        calm = self.past.any(message) or self.question.any(message) or self.calm_words.any(message)
+        # A question is calm unless it also says something is happening ("wat moet ik doen, hij
+        # ademt niet"); an "als"-question or example is calm unless it says so strongly.
+        calm = self.past.any(message) or self.calm_words.any(message)
+        calm = calm or (self.question.any(message) and not is_now)
+        calm = calm or (self.hypothetical.any(message) and not strong)
         calm = calm or (bool(anonymous) and not is_now)
         injury_only = set(acute) <= INJURY_RULES
         if injury_only and self.animals.any(message) and not self.people.any(message):

@@ -20,7 +20,7 @@ from bot.evaluation import evaluate, load_items
 from tests.conftest import ROOT
 
 DEV = ROOT / "tests" / "data" / "dev_set.yaml"
-DEV_URGENCY = ROOT / "tests" / "data" / "dev_urgency.yaml"
+DEV_URGENCY = [ROOT / "tests" / "data" / f for f in ("dev_urgency.yaml", "dev_urgency_2.yaml")]
 
 
 async def test_dev_set_meets_the_thresholds(assistant: Assistant) -> None:
@@ -34,8 +34,9 @@ async def test_dev_set_meets_the_thresholds(assistant: Assistant) -> None:
     assert summary["bel_m_recall"] >= 0.95, summary
 
 
-async def test_urgency_dev_set_never_misses_danger(assistant: Assistant) -> None:
-    summary = (await evaluate(assistant, load_items(DEV_URGENCY)))["summary"]
+@pytest.mark.parametrize("path", DEV_URGENCY, ids=lambda p: p.stem)
+async def test_urgency_dev_sets_never_miss_danger(assistant: Assistant, path: Path) -> None:
+    summary = (await evaluate(assistant, load_items(path)))["summary"]
     assert summary["emergency_items"] >= 200
     assert summary["emergency_recall"] == 1.0, summary
     assert summary["false_alarm_rate"] <= 0.03, summary

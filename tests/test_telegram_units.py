@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 
@@ -12,7 +13,15 @@ from bot.content import Content
 from bot.handlers.flood import FloodControl
 from bot.logs import MASK, JsonFormatter, TokenFilter
 from bot.messages import Button, Reply
-from bot.replies import MAX_TEXT, label_actions, main_menu, render, split_paragraphs, tg_len
+from bot.replies import (
+    MAX_TEXT,
+    label_actions,
+    main_menu,
+    render,
+    split_paragraphs,
+    tg_len,
+    without_feedback,
+)
 from tests.botapi_standin import parse_html
 
 
@@ -110,3 +119,37 @@ def test_json_format_is_one_object_per_line() -> None:
     line = JsonFormatter().format(_record("started %s", "polling"))
     entry = json.loads(line)
     assert entry["message"] == "started polling" and entry["level"] == "INFO"
+
+
+def test_feedback_row_joins_the_core_buttons_in_one_inline_keyboard(content: Content) -> None:
+    reply = Reply(
+        body="Antwoord",
+        footer="Spoed? Bel 112",
+        decision="sure",
+        intent="fietsdiefstal",
+        buttons=(Button("Aangifte doen", "faq:aangifte_doen"),),
+    )
+    [out] = render(reply, content, feedback=True)
+    assert out.text.endswith("Was dit nuttig?")
+    assert isinstance(out.reply_markup, InlineKeyboardMarkup)
+    rows = [[b.callback_data for b in row] for row in out.reply_markup.inline_keyboard]
+    assert rows == [["faq:aangifte_doen"], ["fb:+:fietsdiefstal", "fb:-:fietsdiefstal"]]
+    assert without_feedback(out.reply_markup).inline_keyboard[0][0].callback_data == (
+        "faq:aangifte_doen"
+    )
+    # no feedback without the flag, under an alarm, in groups, or where the menu keyboard is due
+    assert render(reply, content)[0].reply_markup.inline_keyboard[-1][0].callback_data == (
+        "faq:aangifte_doen"
+    )
+    for other, private in (
+        (dataclasses.replace(reply, alarm_text="🚨 112"), True),
+        (reply, False),
+        (dataclasses.replace(reply, buttons=(), ask_location=True), True),
+        (dataclasses.replace(reply, decision="ambiguous"), True),
+    ):
+        [out] = render(other, content, private=private, feedback=True)
+        assert "nuttig" not in out.text
+        markup = out.reply_markup
+        if isinstance(markup, InlineKeyboardMarkup):
+            assert all(not str(b.callback_data).startswith("fb:")
+                       for row in markup.inline_keyboard for b in row)  # fmt: skip
