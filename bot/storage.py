@@ -92,6 +92,9 @@ class Database:
             if new:
                 self.path.chmod(0o600)
             self._connection.execute("PRAGMA journal_mode=WAL")
+            # With WAL, NORMAL syncs at checkpoints instead of every commit: a power cut can lose
+            # the last counts, never corrupt the file; it saves most of a millisecond a reply.
+            self._connection.execute("PRAGMA synchronous = NORMAL")
             # Deleted rows (/vergeet, purges) are overwritten on disk, not just unlinked.
             self._connection.execute("PRAGMA secure_delete = ON")
         return self._connection

@@ -62,6 +62,7 @@ from bot.handlers.text import on_text
 from bot.logs import setup_logging
 from bot.reload import LiveAssistant
 from bot.storage import Database, load_or_create_secret
+from bot.telegram_request import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 MENU_LANGUAGES = (None, "nl", "en")  # None: the default menu, in Dutch
 MAX_CONCURRENT_UPDATES = 64
+CONNECTION_POOL_SIZE = 8
+POOL_TIMEOUT_SECONDS = 30.0
 PURGE_JOB = "purge_expired"
 PURGE_INTERVAL = dt.timedelta(days=1)
 
@@ -161,6 +164,10 @@ def build_application(
             )
         )
         .concurrent_updates(PerChatUpdateProcessor())
+        # aiohttp instead of httpx (see bot/telegram_request.py): a few warm connections serve
+        # Telegram's 30 replies a second; requests wait for a free one instead of failing.
+        .request(AiohttpRequest(CONNECTION_POOL_SIZE, pool_timeout=POOL_TIMEOUT_SECONDS))
+        .get_updates_request(AiohttpRequest(1, pool_timeout=POOL_TIMEOUT_SECONDS))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
