@@ -283,6 +283,21 @@ _STREET_CUE_RE = re.compile(
 )
 
 # Words that stand before a number without being a street: times, counts, dates, lines.
+MONTHS = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
 NOT_STREET_WORDS = frozenset(
     [
         "om",
@@ -397,18 +412,7 @@ NOT_STREET_WORDS = frozenset(
         "vrijdag",
         "zaterdag",
         "zondag",
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
+        *MONTHS,
         "jan",
         "feb",
         "mrt",
@@ -471,18 +475,7 @@ UNITS_AFTER = frozenset(
         "weken",
         "maanden",
         "stuks",
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
+        *MONTHS,
     ]
 )
 _NEXT_WORD_RE = re.compile(rf"\s*({_L}+(?:'s)?)")

@@ -181,6 +181,17 @@ def test_check_fails_naming_file_and_line_with_content_option(
     assert "duplicate id 'fietsdiefstal'" in result.stderr
 
 
+def test_content_option_also_works_after_the_sub_command(
+    tmp_path: Path, content_copy: Path
+) -> None:
+    line = _with_duplicate_id(content_copy)
+    result = run(
+        ENTRY_POINTS["wijkbot"], "check", "--content", str(content_copy), tmp_path=tmp_path
+    )
+    assert result.returncode != 0
+    assert f"faq.yaml:{line}" in result.stderr
+
+
 def test_check_fails_naming_file_and_line_with_env_var(
     command: list[str], tmp_path: Path, content_copy: Path
 ) -> None:
