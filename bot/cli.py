@@ -104,7 +104,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings, stdin: TextIO = sys.s
     assistant = build_assistant(settings, live=True)
     interactive = stdin.isatty()
     if interactive:
-        print("wijkbot — typ uw vraag (stoppen: /stop of Ctrl-D)\n")
+        print(assistant.content.text("chat_welkom") + "\n")
     asyncio.run(_chat_loop(assistant, stdin, interactive))
     return 0
 

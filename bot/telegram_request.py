@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+# PTB marks "not given" timeouts with this sentinel's type (its class is not public API).
+_DefaultValue = type(BaseRequest.DEFAULT_NONE)
 
 
 class AiohttpRequest(BaseRequest):
@@ -59,9 +61,9 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
-        read = self._read if isinstance(read_timeout, DefaultValue) else read_timeout
-        connect = self._connect if isinstance(connect_timeout, DefaultValue) else connect_timeout
-        pool = self._pool if isinstance(pool_timeout, DefaultValue) else pool_timeout
+        read = self._read if isinstance(read_timeout, _DefaultValue) else read_timeout
+        connect = self._connect if isinstance(connect_timeout, _DefaultValue) else connect_timeout
+        pool = self._pool if isinstance(pool_timeout, _DefaultValue) else pool_timeout
         timeout = aiohttp.ClientTimeout(
             total=None,
             connect=pool,  # aiohttp's `connect` includes waiting for a free connection

@@ -15,7 +15,12 @@ from bot.content import Content
 from bot.messages import Query, Reply
 
 ROOT = Path(__file__).resolve().parent.parent
-TELEGRAM_ALLOWED = {"bot/telegram_app.py", "bot/replies.py", "bot/logs.py"}
+TELEGRAM_ALLOWED = {
+    "bot/telegram_app.py",
+    "bot/telegram_request.py",  # the Bot API HTTP client: part of the Telegram door
+    "bot/replies.py",
+    "bot/logs.py",
+}
 SAMPLES = [
     "hallo",
     "mijn fiets is gestolen",
