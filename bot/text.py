@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
@@ -46,7 +46,6 @@ class Normaliser:
     replacements: dict[tuple[str, ...], tuple[str, ...]]
     stopwords: frozenset[str]
     longest: int = 1
-    _stemmers: dict[str, snowballstemmer.stemmer] = field(default_factory=dict)
 
     @classmethod
     def from_content(cls, language: LanguageFile) -> Normaliser:
@@ -80,9 +79,6 @@ class Normaliser:
         tokens = self.tokens(text)
         content = tuple(t for t in tokens if t not in self.stopwords)
         return Normalised(tokens=tokens, content=content, text=" ".join(content))
-
-    def stem(self, word: str, language: str = "nl") -> str:
-        return _stem(word, language)
 
     def stems(self, words: tuple[str, ...], language: str = "nl") -> tuple[str, ...]:
         return tuple(_stem(w, language) for w in words)
