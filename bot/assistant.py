@@ -97,6 +97,9 @@ class Assistant:
         match = self.matcher.match(norm, hint=query.language, prefer=prefer)
         language = match.language
         answer = await self._answer_text(text, query, match, language)
+        if urgency.alarm and answer.decision in ("ambiguous", "not_understood"):
+            # In danger, "bedoelt u…?" or "dat begrijp ik niet" only distracts from 112.
+            answer = replace(answer, body="", buttons=())
         if len(text) > LONG_MESSAGE:
             answer = _prepend(answer, self._t("te_lang", language))
         return self._finish(answer, language, urgency)

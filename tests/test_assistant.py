@@ -149,7 +149,7 @@ async def test_ambiguous_replies_offer_at_most_three_topics_and_something_else(
     ambiguous = [
         reply
         for reply in [await assistant.reply(Query(text=t)) for t in dev_texts()]
-        if reply.decision == "ambiguous"
+        if reply.decision == "ambiguous" and not reply.alarm
     ]
     assert ambiguous, "the dev set should contain at least one ambiguous message"
     for reply in ambiguous:
@@ -158,6 +158,17 @@ async def test_ambiguous_replies_offer_at_most_three_topics_and_something_else(
         assert all(b.payload.startswith("faq:") for b in topics)
         assert other.label == content.text("iets_anders", reply.language)
         assert other.payload == "other"
+
+
+async def test_an_unclear_emergency_gets_the_alarm_without_distractions(
+    assistant: Assistant,
+) -> None:
+    """Danger now but no clear topic: 112 and the footer only, no "bedoelt u…?" in between."""
+    reply = await assistant.reply(Query(text="HELP er ligt iemand in het water"))
+    assert reply.alarm and reply.lines[0] == "112"
+    assert reply.decision in ("ambiguous", "not_understood")
+    assert reply.body == "" and reply.buttons == ()
+    assert reply.text.splitlines()[0] == reply.alarm_text
 
 
 async def test_every_offered_button_fits_telegram_and_still_works(content: Content) -> None:
