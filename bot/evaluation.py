@@ -20,9 +20,6 @@ import yaml
 from bot.assistant import Assistant
 from bot.messages import Query
 
-EMERGENCY = "112"
-BEL_M = "0800-7000"
-
 
 @dataclass(frozen=True)
 class Item:
@@ -31,11 +28,10 @@ class Item:
     lines: tuple[str, ...] = ()
     alarm: bool | None = None
 
-    @property
-    def emergency(self) -> bool:
+    def is_emergency(self, emergency_number: str) -> bool:
         if self.alarm is not None:
             return self.alarm
-        return self.intent is None and EMERGENCY in self.lines
+        return self.intent is None and emergency_number in self.lines
 
 
 def load_items(path: Path) -> list[Item]:
@@ -89,16 +85,23 @@ async def evaluate(assistant: Assistant, items: list[Item]) -> dict[str, Any]:
                 "ms": round(ms, 3),
             }
         )
-    return {"summary": summarise(items, results), "items": results}
+    lines = assistant.content.lines
+    summary = summarise(items, results, lines["spoed"].nummer, lines["bel_m"].nummer)
+    return {"summary": summary, "items": results}
 
 
-def summarise(items: list[Item], results: list[dict[str, Any]]) -> dict[str, Any]:
+def summarise(
+    items: list[Item], results: list[dict[str, Any]], emergency: str, bel_m: str
+) -> dict[str, Any]:
+    """The numbers come from the line registry, so the metrics follow content/lijnen.yaml."""
     pairs = list(zip(items, results, strict=True))
     in_scope = [r["intent"] == i.intent for i, r in pairs if i.intent not in (None, "none")]
     out_scope = [r["decision"] == "not_understood" for i, r in pairs if i.intent == "none"]
-    emergencies = [r["alarm"] and r["lines"][:1] == [EMERGENCY] for i, r in pairs if i.emergency]
-    calm = [r["alarm"] for i, r in pairs if not i.emergency]
-    bel_m = [BEL_M in r["lines"] for i, r in pairs if BEL_M in i.lines]
+    emergencies = [
+        r["alarm"] and r["lines"][:1] == [emergency] for i, r in pairs if i.is_emergency(emergency)
+    ]
+    calm = [r["alarm"] for i, r in pairs if not i.is_emergency(emergency)]
+    tips = [bel_m in r["lines"] for i, r in pairs if bel_m in i.lines]
     lines_ok = [all(n in r["lines"] for n in i.lines) for i, r in pairs if i.lines]
     ms = [r["ms"] for r in results]
     return {
@@ -111,8 +114,8 @@ def summarise(items: list[Item], results: list[dict[str, Any]]) -> dict[str, Any
         "emergency_items": len(emergencies),
         "false_alarm_rate": _share(calm),
         "non_emergency_items": len(calm),
-        "bel_m_recall": _share(bel_m),
-        "bel_m_items": len(bel_m),
+        "bel_m_recall": _share(tips),
+        "bel_m_items": len(tips),
         "lines_shown": _share(lines_ok),
         "latency_ms_p50": round(statistics.median(ms), 3) if ms else 0.0,
         "latency_ms_p99": round(_percentile(ms, 0.99), 3),

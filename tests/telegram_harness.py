@@ -97,3 +97,20 @@ async def running_bot(
                 await app.post_shutdown(app)
     finally:
         standin.stop()
+
+
+def offline_assistant() -> Any:
+    """The assistant the Telegram tests share: shipped content, no live data."""
+    from bot.cli import build_assistant
+
+    return build_assistant(dataclasses.replace(Settings.from_env(), offline=True), live=False)
+
+
+def texts(calls: list[Call]) -> list[str]:
+    """What the bot sent as messages, as the resident reads it."""
+    return [c.plain_text for c in calls if c.method == "sendMessage"]
+
+
+def assert_valid(harness: Any) -> None:
+    """No call to the stand-in broke the Bot API spec."""
+    assert harness.standin.invalid == [], [c.errors for c in harness.standin.invalid]

@@ -7,7 +7,6 @@ Bot API spec (fields, types, Telegram HTML, lengths, callback_data) the way Tele
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import time
 from pathlib import Path
@@ -15,8 +14,6 @@ from pathlib import Path
 import pytest
 
 from bot.assistant import Assistant
-from bot.cli import build_assistant
-from bot.config import Settings
 from bot.logs import setup_logging
 from tests.botapi_standin import (
     BOT_USER,
@@ -27,7 +24,7 @@ from tests.botapi_standin import (
     text_message,
     text_update,
 )
-from tests.telegram_harness import TOKEN, running_bot
+from tests.telegram_harness import TOKEN, assert_valid, offline_assistant, running_bot, texts
 
 USER = 4242
 NUMBERS = ("112", "0900-8844")
@@ -35,16 +32,7 @@ NUMBERS = ("112", "0900-8844")
 
 @pytest.fixture(scope="module")
 def assistant() -> Assistant:
-    settings = dataclasses.replace(Settings.from_env(), offline=True)
-    return build_assistant(settings, live=False)
-
-
-def texts(calls) -> list[str]:
-    return [c.plain_text for c in calls if c.method == "sendMessage"]
-
-
-def assert_valid(harness) -> None:
-    assert harness.standin.invalid == [], [c.errors for c in harness.standin.invalid]
+    return offline_assistant()
 
 
 async def test_every_command_answers_and_the_menu_is_set(tmp_path: Path, assistant) -> None:

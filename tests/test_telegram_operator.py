@@ -25,7 +25,7 @@ from bot.replies import MAX_CALLBACK_BYTES, feedback_payload, parse_feedback
 from bot.storage import DATABASE_FILE, Database, load_or_create_secret
 from bot.telegram_app import PURGE_JOB
 from tests.botapi_standin import callback_update, group_chat, text_update
-from tests.telegram_harness import running_bot, wait_until
+from tests.telegram_harness import assert_valid, offline_assistant, running_bot, texts, wait_until
 
 USER = 5151
 ADMIN = 6161
@@ -34,16 +34,7 @@ FIETS = "mijn fiets is gestolen, bel me op 06-12345678"
 
 @pytest.fixture(scope="module")
 def assistant() -> Assistant:
-    settings = dataclasses.replace(Settings.from_env(), offline=True)
-    return build_assistant(settings, live=False)
-
-
-def texts(calls) -> list[str]:
-    return [c.plain_text for c in calls if c.method == "sendMessage"]
-
-
-def assert_valid(harness) -> None:
-    assert harness.standin.invalid == [], [c.errors for c in harness.standin.invalid]
+    return offline_assistant()
 
 
 def store_in(data_dir: Path, **kwargs) -> learning.SqliteLearningStore:

@@ -66,9 +66,7 @@ def test_run_polls_a_local_bot_api_answers_and_stops_cleanly(tmp_path: Path) -> 
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
     finally:
-        if process.poll() is None:
-            process.kill()
-        standin.stop()
+        _cleanup(process, standin)
     assert process.returncode == 0, err
     assert TOKEN not in out + err
     assert standin.invalid == []
@@ -76,6 +74,18 @@ def test_run_polls_a_local_bot_api_answers_and_stops_cleanly(tmp_path: Path) -> 
 
 
 FIETS = "mijn fiets is gestolen"
+
+
+def _interrupt(process: subprocess.Popen) -> None:
+    """Ctrl-C, as an operator stops the bot; it must shut down cleanly (exit 0)."""
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=30)
+
+
+def _cleanup(process: subprocess.Popen, standin: BotApiStandIn) -> None:
+    if process.poll() is None:
+        process.kill()
+    standin.stop()
 
 
 def _wait(predicate, timeout: float = 30.0) -> None:
@@ -129,12 +139,9 @@ def test_sighup_reloads_content_and_never_kills_the_process(tmp_path: Path) -> N
         _wait(lambda: "SIGHUP: content reloaded" in logged())
         assert marker in _ask(standin, 81, FIETS)
 
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        _interrupt(process)
     finally:
-        if process.poll() is None:
-            process.kill()
-        standin.stop()
+        _cleanup(process, standin)
     assert process.returncode == 0, logged()
     assert TOKEN not in logged()
     assert standin.invalid == []
@@ -185,12 +192,9 @@ def test_webhook_mode_sets_a_secret_and_rejects_wrong_tokens(tmp_path: Path) -> 
         assert standin.replies(92) == [] and standin.replies(93) == []
         assert "getUpdates" not in standin.methods()
 
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        _interrupt(process)
     finally:
-        if process.poll() is None:
-            process.kill()
-        standin.stop()
+        _cleanup(process, standin)
     logged = log_file.read_text(encoding="utf-8")
     assert process.returncode == 0, logged
     assert TOKEN not in logged and secret not in logged
