@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from bot.content import Content, FaqEntry
 from bot.districts import Districts, Place, find_postcode
-from bot.live import LiveAgents, LiveLookup, covering
+from bot.live import LiveAgents, LiveLookup, LiveStation, covering
 from bot.matcher import Match, Matcher
 from bot.memory import InMemoryWijkMemory, WijkMemory
 from bot.messages import Button, Query, Reply, Venue
@@ -138,7 +138,7 @@ class Assistant:
         if wants_agent:
             return await self._ask_or_recall_place(query, language, match)
         if entry is not None and best is not None:
-            return self._entry_answer(entry, language, match.decision, best.score)
+            return await self._entry_reply(entry, query, language, match.decision, best.score)
         if match.decision == "ambiguous":
             return self._ambiguous_answer(match, language)
         return self._not_understood(match, language)
@@ -195,6 +195,31 @@ class Assistant:
 
     # -- FAQ answers -------------------------------------------------------------------------
 
+    async def _entry_reply(
+        self,
+        entry: FaqEntry,
+        query: Query,
+        language: str,
+        decision: str = "sure",
+        score: float = 1.0,
+    ) -> _Answer:
+        """The entry's answer; for the police station the police's live data when it comes."""
+        answer = self._entry_answer(entry, language, decision, score)
+        if entry.actie != "politiebureau":
+            return answer
+        station = await self._live_station(query)
+        if station is None:
+            return answer
+        return replace(
+            answer,
+            body=self._live_station_text(station, language),
+            venue=Venue(
+                self._station_title(station, language), station.adres, station.lat, station.lon
+            )
+            if station.adres
+            else None,
+        )
+
     def _entry_answer(
         self, entry: FaqEntry, language: str, decision: str = "sure", score: float = 1.0
     ) -> _Answer:
@@ -241,6 +266,45 @@ class Assistant:
         entries = [self.content.entry(i) for i in ids]
         return tuple(Button(e.title_in(language), f"faq:{e.id}") for e in entries if e)
 
+    async def _live_station(self, query: Query) -> LiveStation | None:
+        """The station nearest the resident's remembered wijk, else nearest the content's one."""
+        if self.live is None:
+            return None
+        station = self.content.districts.politiebureau
+        lat, lon = station.lat, station.lon
+        remembered = self.memory.recall(query.user) if query.user else None
+        point = self.districts.point_of(remembered.code) if remembered else None
+        if point is not None:
+            lat, lon = point
+        try:
+            return await asyncio.wait_for(self.live.station(lat, lon), LIVE_TIMEOUT_SECONDS)
+        except Exception:
+            return None
+
+    def _live_station_text(self, station: LiveStation, language: str) -> str:
+        where = dict(titel=self._station_title(station, language), datum=station.retrieved)
+        parts = [
+            self._t("politiebureau_live", language, adres=station.adres, **where)
+            if station.adres
+            else self._t("politiebureau_live_geen_adres", language, **where)
+        ]
+        if station.openingstijden:
+            parts.append(
+                self._t("politiebureau_live_tijden", language, tijden=station.openingstijden)
+            )
+        parts.append(
+            self._t(
+                "politiebureau_live_verder",
+                language,
+                url=station.url or self.content.districts.politiebureau.url,
+                geen_spoed=self.content.lines["geen_spoed"].nummer,
+            )
+        )
+        return "\n\n".join(parts)
+
+    def _station_title(self, station: LiveStation, language: str) -> str:
+        return self._t("politiebureau_titel", language, naam=station.naam)
+
     def _station_venue(self, language: str) -> Venue:
         station = self.content.districts.politiebureau
         return Venue(
@@ -254,8 +318,8 @@ class Assistant:
 
         A full postcode inside a PC4 that spans wijken, or an unknown text that may be a street,
         goes to PDOK when it is reachable; its answer is checked against our own districts.
-        `live` is False for messages that are not about a wijkagent: the FAQ never waits on a
-        network.
+        `live` is False for messages that are not about a wijkagent: a FAQ answer never waits on
+        the geocoder (only the station question asks the police API, see _entry_reply).
         """
         place = self.districts.find(text)
         postcode = find_postcode(text)
@@ -404,7 +468,7 @@ class Assistant:
             return _Answer(self._t("verlopen_knop", language))
         if entry.actie == "wijkagent":
             return await self._ask_or_recall_place(query, language, Match("sure", (), language))
-        return self._entry_answer(entry, language)
+        return await self._entry_reply(entry, query, language)
 
     async def _on_place_button(self, value: str, query: Query, language: str) -> _Answer:
         place = self.districts.by_code(value)

@@ -36,10 +36,12 @@ class LiveAgents:
 @dataclass(frozen=True)
 class LiveStation:
     naam: str
-    adres: str
+    adres: str | None  # the visiting address; None when the police list none (a closed desk)
     lat: float
     lon: float
     url: str | None = None
+    openingstijden: str | None = None  # plain text, one line per paragraph of the police's HTML
+    retrieved: str = ""  # ISO date the data was fetched (may come from the cache)
 
 
 class LiveLookup(Protocol):
@@ -57,6 +59,10 @@ class LiveLookup(Protocol):
         Nearest is not the same as responsible (the police API says so): the assistant keeps only
         those whose werkgebied covers the place, see `covering`.
         """
+        ...
+
+    async def station(self, lat: float, lon: float) -> LiveStation | None:
+        """The police station nearest to a point as the police publish it now, or None."""
         ...
 
 

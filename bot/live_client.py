@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import html
 import json
 import logging
 import os
@@ -37,6 +38,9 @@ BACKOFF_SECONDS = 60.0
 AGENT_RADIUS_KM = "2.0"
 _POINT_RE = re.compile(r"POINT\s*\(\s*(-?\d+(?:\.\d+)?)\s+(-?\d+(?:\.\d+)?)\s*\)", re.I)
 _TAGS_RE = re.compile(r"<[^>]+>")
+_BREAK_RE = re.compile(r"<\s*(?:br|/p|/li|/div|/h\d)\s*/?\s*>", re.I)
+NOTHING: tuple[None, str] = (None, "")
+OPENING_HOURS_CHARS = 700  # a full week's hours fit; an essay about them does not
 
 
 class DiskCache:
@@ -62,11 +66,17 @@ class DiskCache:
         return self.directory / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
 
     def get(self, key: str) -> Any | None:
+        found = self.get_stored(key)
+        return found[0] if found else None
+
+    def get_stored(self, key: str) -> tuple[Any, float] | None:
+        """The value and when it was stored (epoch seconds): a cached fact keeps its own date."""
         try:
             stored = json.loads(self._path(key).read_text(encoding="utf-8"))
-            if self.clock() - float(stored["stored_at"]) > self.max_age:
+            stored_at = float(stored["stored_at"])
+            if self.clock() - stored_at > self.max_age:
                 return None
-            return stored["value"]
+            return stored["value"], stored_at
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -114,7 +124,7 @@ class HttpLiveLookup:
     # -- the LiveLookup protocol ---------------------------------------------------------------
 
     async def geocode(self, text: str) -> Place | None:
-        body = await self._get_json(
+        body, _ = await self._get_json(
             "pdok",
             f"{self.pdok_url}/free",
             {
@@ -135,7 +145,7 @@ class HttpLiveLookup:
     async def agents(self, place: Place) -> LiveAgents | None:
         if place.lat is None or place.lon is None:
             return None
-        body = await self._get_json(
+        body, retrieved = await self._get_json(
             "politie",
             f"{self.politie_url}/wijkagenten",
             _near(place.lat, place.lon),
@@ -143,18 +153,18 @@ class HttpLiveLookup:
         )
         items = _list(_get(body, "wijkagenten"))
         agents = tuple(a for a in (agent_from_item(i) for i in items) if a is not None)
-        return LiveAgents(agents, self.today().isoformat()) if agents else None
+        return LiveAgents(agents, retrieved) if agents else None
 
     async def station(self, lat: float, lon: float) -> LiveStation | None:
-        """The police station nearest to a point (for refreshing the content's station)."""
-        body = await self._get_json(
+        """The police station nearest to a point (preferred over the content's 2020 address)."""
+        body, retrieved = await self._get_json(
             "politie",
             f"{self.politie_url}/politiebureaus",
             _near(lat, lon),
             valid=lambda b: any(station_from_item(i) for i in _list(_get(b, "politiebureaus"))),
         )
         for item in _list(_get(body, "politiebureaus")):
-            station = station_from_item(item)
+            station = station_from_item(item, retrieved)
             if station is not None:
                 return station
         return None
@@ -184,19 +194,20 @@ class HttpLiveLookup:
         url: str,
         params: Mapping[str, Any],
         valid: Callable[[Mapping[str, Any]], bool],
-    ) -> Any | None:
-        """A usable JSON answer, from the cache or the service; None for anything else.
+    ) -> tuple[Any | None, str]:
+        """A usable JSON answer and the ISO date it was fetched; (None, "") for anything else.
 
         Only an answer that `valid` accepts is cached: an error page, an empty or a malformed
-        answer is asked again next time.
+        answer is asked again next time. A cached answer keeps the date it was fetched on, so
+        "volgens de politie van <datum>" stays true.
         """
         key = f"{url}?{json.dumps(params, sort_keys=True)}"
         if self.cache is not None:
-            cached = self.cache.get(key)
+            cached = self.cache.get_stored(key)
             if cached is not None:
-                return cached
+                return cached[0], dt.date.fromtimestamp(cached[1]).isoformat()
         if time.monotonic() < self._down_until.get(service, 0.0):
-            return None
+            return NOTHING
         try:
             response = await asyncio.wait_for(
                 self._client().get(url, params=params), timeout=self.timeout
@@ -204,25 +215,25 @@ class HttpLiveLookup:
         except (TimeoutError, httpx.HTTPError, OSError) as exc:
             log.info("%s unreachable: %s", service, exc.__class__.__name__)
             self._down_until[service] = time.monotonic() + BACKOFF_SECONDS
-            return None
+            return NOTHING
         if response.status_code == 204:
-            return None  # "no results": a valid answer, but nothing worth keeping
+            return NOTHING  # "no results": a valid answer, but nothing worth keeping
         if response.status_code != 200:
             log.info("%s answered %s", service, response.status_code)
             if response.status_code >= 500:
                 self._down_until[service] = time.monotonic() + BACKOFF_SECONDS
-            return None
+            return NOTHING
         try:
             body = response.json()
         except ValueError:
             log.info("%s answered something that is not JSON", service)
-            return None
+            return NOTHING
         if not isinstance(body, Mapping) or not valid(body):
             log.info("%s answered JSON of an unexpected shape", service)
-            return None
+            return NOTHING
         if self.cache is not None:
             self.cache.put(key, body)
-        return body
+        return body, self.today().isoformat()
 
 
 # -- tolerant parsing (public for the tests) -------------------------------------------------
@@ -251,8 +262,21 @@ def _text(item: Any, key: str) -> str | None:
         value = str(value)
     if not isinstance(value, str):
         return None
-    value = " ".join(_TAGS_RE.sub(" ", value).split())
+    value = " ".join(html.unescape(_TAGS_RE.sub(" ", value)).split())
     return value or None
+
+
+def _html_text(value: Any, limit: int = OPENING_HOURS_CHARS) -> str | None:
+    """The police's HTML as plain lines: a paragraph or line break each starts a new line."""
+    if not isinstance(value, str):
+        return None
+    lines = (
+        " ".join(html.unescape(_TAGS_RE.sub(" ", part)).split()) for part in _BREAK_RE.split(value)
+    )
+    text = "\n".join(line for line in lines if line)
+    if len(text) > limit:
+        text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return text or None
 
 
 def _float(value: Any) -> float | None:
@@ -309,24 +333,24 @@ def agent_from_item(item: Any) -> LiveAgent | None:
     )
 
 
-def station_from_item(item: Any) -> LiveStation | None:
+def station_from_item(item: Any, retrieved: str = "") -> LiveStation | None:
     naam = _text(item, "naam")
     locaties = _get(item, "locaties")
     first = locaties[0] if isinstance(locaties, list) and locaties else None
     lat, lon = _float(_get(first, "latitude")), _float(_get(first, "longitude"))
     if naam is None or lat is None or lon is None:
         return None
-    address = _get(item, "bezoekadres") or _get(item, "postadres")
-    street = _text(address, "postadres") or _text(address, "adres") or _text(address, "straat")
-    parts = [
-        street,
-        " ".join(p for p in (_text(address, "postcode"), _text(address, "plaats")) if p),
-    ]
+    # Only the visiting address: a "Postbus" in Apeldoorn is no place to walk to.
+    visit = _get(item, "bezoekadres")
+    street = _text(visit, "postadres") or _text(visit, "adres") or _text(visit, "straat")
+    town = " ".join(p for p in (_text(visit, "postcode"), _text(visit, "plaats")) if p)
     url = _text(item, "url")
     return LiveStation(
         naam=naam,
-        adres=", ".join(p for p in parts if p),
+        adres=", ".join(p for p in (street, town) if p) if street else None,
         lat=lat,
         lon=lon,
         url=url if url and url.startswith("https://") else None,
+        openingstijden=_html_text(_get(item, "openingstijden")),
+        retrieved=retrieved,
     )

@@ -6,6 +6,7 @@ answers after 10 s. Time bounds are generous upper bounds the issue asks for (4 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -20,7 +21,13 @@ from bot.assistant import Assistant
 from bot.content import Content
 from bot.districts import Place
 from bot.live import LiveAgent, covering
-from bot.live_client import DiskCache, HttpLiveLookup, agent_from_item, place_from_pdok
+from bot.live_client import (
+    DiskCache,
+    HttpLiveLookup,
+    agent_from_item,
+    place_from_pdok,
+    station_from_item,
+)
 from bot.messages import Query
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
@@ -143,12 +150,47 @@ async def test_faq_never_calls_live_services(content: Content, tmp_path: Path) -
     with serve("pdok") as pdok, serve("politie") as politie:
         live = _lookup(pdok.url, politie.url, tmp_path / "cache")
         assistant = Assistant(content, live=live)
-        station = await assistant.reply(Query(text="Waar is het politiebureau?"))
         await assistant.reply(Query(text="hoe doe ik aangifte van fietsdiefstal"))
         await assistant.reply(Query(text="blabla"))
+        await assistant.reply(Query(text="wat doet een wijkagent"))
         await live.aclose()
-    assert station.venue is not None and "Storminkstraat 2" in station.venue.address
     assert pdok.requests == [] and politie.requests == []
+
+
+async def test_station_question_prefers_the_police_live_data(
+    content: Content, tmp_path: Path
+) -> None:
+    with serve("politie") as politie:
+        live = _lookup(down_url("pdok"), politie.url, tmp_path / "cache")
+        assistant = Assistant(content, live=live)
+        reply = await assistant.reply(Query(text="Waar is het politiebureau?"))
+        button = await assistant.reply(Query(text="", action="faq:politiebureau"))
+        await live.aclose()
+    assert reply.intent == "politiebureau"
+    assert "open data van de politie (opgehaald" in reply.text
+    assert "Storminkstraat 2, 7418 GJ Deventer" in reply.text
+    # The police's opening hours, as plain lines (the fixture's HTML paragraphs).
+    assert "Fixture: maandag t/m vrijdag op afspraak\nFixture: balie & loket" in reply.text
+    assert "<p>" not in reply.text and "november 2020" not in reply.text
+    assert reply.venue is not None and reply.venue.address == "Storminkstraat 2, 7418 GJ Deventer"
+    assert (reply.venue.lat, reply.venue.lon) == (52.2515764, 6.1937654)
+    assert "112" in reply.lines and "0900-8844" in reply.lines
+    assert button.text == reply.text
+    assert len(politie.requests) == 1 and "/politiebureaus?" in politie.requests[0]
+
+
+@pytest.mark.parametrize("mode", ["down", "error500", "empty204", "malformed"])
+async def test_station_question_falls_back_to_content(
+    content: Content, tmp_path: Path, mode: str
+) -> None:
+    with serve("politie", "ok" if mode == "down" else mode) as politie:
+        url = down_url("politie") if mode == "down" else politie.url
+        live = _lookup(down_url("pdok"), url, tmp_path / "cache")
+        reply = await Assistant(content, live=live).reply(Query(text="adres politiebureau"))
+        await live.aclose()
+    assert reply.intent == "politiebureau" and "november 2020" in reply.text
+    assert reply.venue is not None and "Storminkstraat 2" in reply.venue.address
+    assert _cached(tmp_path / "cache") == []
 
 
 async def test_station_from_the_police_api(tmp_path: Path) -> None:
@@ -160,6 +202,42 @@ async def test_station_from_the_police_api(tmp_path: Path) -> None:
     assert station.adres == "Storminkstraat 2, 7418 GJ Deventer"
     assert (station.lat, station.lon) == (52.2515764, 6.1937654)
     assert station.url == STATION["url"]
+
+
+async def test_cached_answers_keep_the_date_they_were_fetched(tmp_path: Path) -> None:
+    fetched = dt.datetime(2026, 11, 2, 12, tzinfo=dt.UTC).timestamp()
+    now = [fetched]
+    with serve("politie") as politie:
+        live = _lookup(down_url("pdok"), politie.url, tmp_path / "cache", clock=lambda: now[0])
+        live.today = lambda: dt.date.fromtimestamp(now[0])
+        first = await live.station(52.25, 6.19)
+        now[0] += 20 * 3600  # the next day, still within the 24 h the cache keeps answers
+        again = await live.station(52.25, 6.19)
+        await live.aclose()
+    assert len(politie.requests) == 1
+    assert first is not None and again is not None
+    assert again.retrieved == first.retrieved == dt.date.fromtimestamp(fetched).isoformat()
+
+
+def test_station_without_visiting_address() -> None:
+    # A real item (Diepenheim) from a recorded police API answer of July 2020: the desk closed,
+    # only a Postbus in Apeldoorn is left, which is no place to walk to.
+    item = {
+        "naam": "Diepenheim (Hof van Twente)",
+        "postadres": {"adres": "Postbus 618", "postcode": "7300 AP", "plaats": "Apeldoorn"},
+        "bezoekadres": {"adres": "", "postcode": "", "plaats": ""},
+        "openingstijden": "\n\n<p>In Diepenheim wordt geen spreekuur meer gehouden.</p>\n\n"
+        '<p>U kunt contact opnemen met het <a href="https://www.politie.nl/x.html">politiebureau'
+        " in\nGoor (Hof van Twente)</a></p>\n\n\n",
+        "locaties": [{"latitude": 52.197753, "longitude": 6.556909000000019}],
+    }
+    station = station_from_item(item, "2020-07-29")
+    assert station is not None and station.adres is None
+    assert station.openingstijden == (
+        "In Diepenheim wordt geen spreekuur meer gehouden.\n"
+        "U kunt contact opnemen met het politiebureau in Goor (Hof van Twente)"
+    )
+    assert station_from_item({**item, "openingstijden": "x " * 1000}).openingstijden.endswith("…")
 
 
 def test_tolerant_parsing() -> None:

@@ -84,6 +84,8 @@ STATION = {
     "naam": "Deventer",
     "postadres": {"postadres": "Postbus 1", "postcode": "7400 AA", "plaats": "Deventer"},
     "bezoekadres": {"postadres": "Storminkstraat 2", "postcode": "7418 GJ", "plaats": "Deventer"},
+    "openingstijden": "<p>Fixture: maandag t/m vrijdag op afspraak</p>\n"
+    "<p>Fixture: balie &amp; loket</p>",
     "locaties": [{"latitude": 52.2515764, "longitude": 6.1937654}],
 }
 
