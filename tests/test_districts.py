@@ -43,9 +43,11 @@ def test_every_buurt_representative_point_maps_to_that_buurt(districts: District
     assert wrong == []
 
 
-# Real places in Deventer with coordinates from public sources (each named). The expected wijk is
-# the one the address (postcode, street) lies in. Only 6 could be sourced with coordinates
-# precise enough to test (issue 5 asks for 15); see the report of issue 5.
+# Real addresses in Deventer with coordinates from public sources (each named; "id" is the id of
+# the stored file version in the public-code index used to find it). The expected wijk is the one
+# the address lies in by its postcode and street (e.g. 7433 is Schalkhaar, the Karel de Groteplein
+# is Keizerslanden's shopping square), not what the polygons say. Coordinates are copied as the
+# source gives them; nothing here is geocoded by us.
 SOURCED = [
     # Station Deventer, Stationsplein 4 (rijksmonument): 52°15'26"N 6°9'39"E,
     # https://de.wiki.li/Bahnhof_Deventer (German Wikipedia mirror). On the Singel: Binnenstad.
@@ -69,7 +71,56 @@ SOURCED = [
     # 52.2519, 6.1551 from the Wikipedia article as mirrored at
     # https://uz.wikiaro.ru/wiki/Lebu%C3%AFnuskerk,_Deventer. Old town by the IJssel: Binnenstad.
     ("Grote Kerkhof (Lebuïnuskerk)", 52.2519, 6.1551, "WK015001"),
+    # Jumbo Deventer De Boreel, Boreelplein 4, 7411 EH: "latitude": "52.253411", "longitude":
+    # "6.165298"; GitHub armando-reyna/jumbo-api src/main/resources/store-data.json
+    # (commit c3f5f5c), also sabiasrl/jumbo-store
+    # jumbo-stores-finder/src/main/resources/stores.json (commit 701f3ca).
+    ("Boreelplein 4", 52.253411, 6.165298, "WK015001"),
+    # Jumbo Deventer Eddie Dijkman, Constantijn Huygensstraat 2, 7412 MH (the Schrijversbuurt of
+    # Zandweerd): 52.267400, 6.142730; the same two Jumbo store files.
+    ("Constantijn Huygensstraat 2", 52.2674, 6.14273, "WK015003"),
+    # Jumbo Colmschate, Flora 2, 7422 LL Colmschate: 52.247877, 6.217211;
+    # sabiasrl/jumbo-store jumbo-stores-finder/src/main/resources/stores.json (commit 701f3ca).
+    ("Flora 2, Colmschate", 52.247877, 6.217211, "WK015010"),
+    # Flora 14, 7422 LL (the same shopping centre): 52.2478, 6.21694; GitHub claudiacaus/Strolly
+    # server/src/ini_DB/seedStrollyCenters.js (commit 1aed493, id 14222579712).
+    ("Flora 14, Colmschate", 52.2478, 6.21694, "WK015010"),
+    # Karel de Groteplein 42, 7415 DH: 52.26936, 6.16456; the same Strolly file.
+    ("Karel de Groteplein 42", 52.26936, 6.16456, "WK015006"),
+    # Lindeboomsweg 1A-2, 7433 BH Schalkhaar: 52.26727, 6.19487; the same Strolly file.
+    ("Lindeboomsweg 1A, Schalkhaar", 52.26727, 6.19487, "WK015012"),
+    # EasyTrans Software, Keulenstraat 1, 7418 ET (business park Bergweide): the example payload in
+    # GitHub smekkos/easytrans-python-sdk tests/test_rest_models.py (id 41690918406) gives
+    # "latitude": 6.1941298, "longitude": 52.2366999 -- the labels are swapped there; the digits
+    # are used unchanged.
+    ("Keulenstraat 1", 52.2366999, 6.1941298, "WK015007"),
+    # Gemeente Deventer (stadhuis), Grote Kerkhof 4, 7411 KT: Point(6.155650, 52.251550) in GitHub
+    # maykinmedia/open-inwoner src/open_inwoner/pdc/tests/test_product_location.py (id 8840634323);
+    # a test fixture (its e-mail and phone are placeholders), its point 60 m from the church above.
+    ("Grote Kerkhof 4", 52.25155, 6.15565, "WK015001"),
+    # Sherwany Barbershop, Grote Overstraat 56, 7411 JD: latitude 52.2521794, longitude 6.1593413;
+    # GitHub JustinGriffioen/sherwany-site lib/site-config.ts (id 21143001035).
+    ("Grote Overstraat 56", 52.2521794, 6.1593413, "WK015001"),
+    # Abdij Sion, Vulikerweg 6, 7431 PJ Diepenveen (https://fietsnetwerk.nl/de/aussteigen/
+    # kloster-nieuw-sion-diepenveen): 52°18'30.6"N 6°11'35.7"E from the English Wikipedia article
+    # "Sion Abbey (Netherlands)" (mirror https://n.global.ssl.fastly.net/Sion_Abbey_(Netherlands)).
+    ("Vulikerweg 6, Diepenveen", _dms(52, 18, 30.6), _dms(6, 11, 35.7), "WK015011"),
+    # Grote Synagoge, Golstraat 23, 7411 BN (rijksmonument 510759; https://reliwiki.nl/index.php/
+    # Deventer,_Golstraat_23_-_Synagoge): 52°15'10"N 6°09'42"E from the English Wikipedia article
+    # "Great Synagogue (Deventer)" (mirror https://wikiclassic.com/wiki/Great_Synagogue_(Deventer)).
+    ("Golstraat 23", _dms(52, 15, 10), _dms(6, 9, 42), "WK015001"),
+    # De Proosdij, Sandrasteeg 8, 7411 KS (https://fietsnetwerk.nl/de/aussteigen/
+    # proosdij-buveburcht-deventer): GPS 52°15'10.5"N 6°9'19.8"E from Europa Nostra's awards
+    # archive, https://europeanheritageawards-archive.eu/laureates-1978-2022/detail/de-proosdij-deventer.
+    ("Sandrasteeg 8", _dms(52, 15, 10.5), _dms(6, 9, 19.8), "WK015001"),
 ]
+
+
+def test_sourced_addresses_are_real_and_spread() -> None:
+    """The issue asks for 15 real addresses; they should not all sit in the old town."""
+    assert len(SOURCED) >= 15
+    assert len({s[0] for s in SOURCED}) == len(SOURCED)
+    assert len({s[3] for s in SOURCED}) >= 8
 
 
 @pytest.mark.parametrize(("address", "lat", "lon", "wijk"), SOURCED, ids=[s[0] for s in SOURCED])
