@@ -96,7 +96,7 @@ SOURCED = [
     ("Keulenstraat 1", 52.2366999, 6.1941298, "WK015007"),
     # Gemeente Deventer (stadhuis), Grote Kerkhof 4, 7411 KT: Point(6.155650, 52.251550) in GitHub
     # maykinmedia/open-inwoner src/open_inwoner/pdc/tests/test_product_location.py (id 8840634323);
-    # a test fixture (its e-mail and phone are placeholders), its point 60 m from the church above.
+    # a test fixture (its e-mail and phone are placeholders), its point about 55 m from the church above.
     ("Grote Kerkhof 4", 52.25155, 6.15565, "WK015001"),
     # Sherwany Barbershop, Grote Overstraat 56, 7411 JD: latitude 52.2521794, longitude 6.1593413;
     # GitHub JustinGriffioen/sherwany-site lib/site-config.ts (id 21143001035).
