@@ -87,6 +87,10 @@ SOURCED = [
     ("Flora 14, Colmschate", 52.2478, 6.21694, "WK015010"),
     # Karel de Groteplein 42, 7415 DH: 52.26936, 6.16456; the same Strolly file.
     ("Karel de Groteplein 42", 52.26936, 6.16456, "WK015006"),
+    # Jumbo Bathmen Dennis Eikelboom, Larenseweg 18, 7437 BM Bathmen: "latitude": 52.248608,
+    # "longitude": 6.290092; GitHub AssassinLYZ/store_finder public/jumbo-store-data.json
+    # (commit 56f3a34, id 39227535728, storeId 5414).
+    ("Larenseweg 18, Bathmen", 52.248608, 6.290092, "WK015015"),
     # Lindeboomsweg 1A-2, 7433 BH Schalkhaar: 52.26727, 6.19487; the same Strolly file.
     ("Lindeboomsweg 1A, Schalkhaar", 52.26727, 6.19487, "WK015012"),
     # EasyTrans Software, Keulenstraat 1, 7418 ET (business park Bergweide): the example payload in
@@ -96,7 +100,7 @@ SOURCED = [
     ("Keulenstraat 1", 52.2366999, 6.1941298, "WK015007"),
     # Gemeente Deventer (stadhuis), Grote Kerkhof 4, 7411 KT: Point(6.155650, 52.251550) in GitHub
     # maykinmedia/open-inwoner src/open_inwoner/pdc/tests/test_product_location.py (id 8840634323);
-    # a test fixture (its e-mail and phone are placeholders), its point about 55 m from the church above.
+    # a test fixture (its e-mail and phone are placeholders); the point is 55 m from the church.
     ("Grote Kerkhof 4", 52.25155, 6.15565, "WK015001"),
     # Sherwany Barbershop, Grote Overstraat 56, 7411 JD: latitude 52.2521794, longitude 6.1593413;
     # GitHub JustinGriffioen/sherwany-site lib/site-config.ts (id 21143001035).
