@@ -30,6 +30,7 @@ LANGUAGES = ("nl", "en")
 TOP = 5  # candidates rank() returns
 MAX_DF = 0.03  # share of phrasings above which a character gram is too common to score with
 PRUNE_FROM = 10_000  # ... once there are this many phrasings (never on the shipped content)
+MAX_LENGTH_GAP = 1
 LONG_WORD = 7  # from this length a typo correction may scan the whole vocabulary
 OUTSIDE = "__buiten_bereik__"  # the id of content/buiten_bereik.yaml's examples
 ANSWER_WEIGHT = 0.2  # term weight of a stem that only the answer uses
@@ -299,12 +300,23 @@ class Matcher:
         if len(word) < 4 or word.isdigit():
             return None
         cutoff = 80 if len(word) < 7 else 75
-        candidates = {c for key in _deletes(word) for c in self._near.get(key, ())}
+        # A typo rarely changes a word's length by more than a letter (two in a long word); a
+        # bigger gap is another word ("verlengen" is not "velgen", "hema" is not "hem").
+        gap = MAX_LENGTH_GAP + (len(word) >= LONG_WORD)
+        candidates = {
+            c
+            for key in _deletes(word)
+            for c in self._near.get(key, ())
+            if abs(len(c) - len(word)) <= gap
+        }
         found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
         if found is None and len(word) >= LONG_WORD:
             # Long words can carry two typos apart; scan the vocabulary once (then cached).
             found = process.extractOne(
-                word, self._vocabulary_list, scorer=fuzz.ratio, score_cutoff=cutoff
+                word,
+                [c for c in self._vocabulary_list if abs(len(c) - len(word)) <= gap],
+                scorer=fuzz.ratio,
+                score_cutoff=cutoff,
             )
         return found[0] if found else None
 
