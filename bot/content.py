@@ -209,6 +209,7 @@ class UrgencyFile(_Model):
     hypothetisch: list[str] = Field(default_factory=list)
     dier_woorden: list[str] = Field(default_factory=list)
     niet_acuut: list[str] = Field(default_factory=list)
+    anoniem_kalmeert: list[str] = Field(default_factory=list)
     voorkeur: dict[Literal["anoniem", "misdrijf"], dict[str, float]] = Field(default_factory=dict)
 
 
@@ -450,6 +451,10 @@ def _check_urgency(urgency: UrgencyFile, raw: Any, file: str, faq: FaqFile) -> l
                 ContentError(file, line, f"regels.{rule.id}", f"duplicate id {rule.id!r}")
             )
         seen.add(rule.id)
+    for i, rule_id in enumerate(urgency.anoniem_kalmeert):
+        if rule_id not in seen:
+            line = yaml_lines.line_of(raw, ("anoniem_kalmeert", i))
+            errors.append(ContentError(file, line, "anoniem_kalmeert", f"unknown rule {rule_id!r}"))
     return errors
 
 

@@ -173,6 +173,7 @@ class UrgencyDetector:
     fuzzy_targets: frozenset[str]
     known_words: frozenset[str]
     longest: int
+    tip_rules: frozenset[str] = frozenset()  # rules an anonymous tip may calm
 
     @classmethod
     def build(
@@ -213,6 +214,7 @@ class UrgencyDetector:
                 | set(known_words)
             ),
             longest=max(len(p) for p in parts),
+            tip_rules=frozenset(rules.anoniem_kalmeert),
             **{name: _list_set(patterns) for name, patterns in lists.items()},
         )
 
@@ -268,7 +270,9 @@ class UrgencyDetector:
         calm = self.past.any(message) or self.calm_words.any(message)
         calm = calm or (self.question.any(message) and not is_now)
         calm = calm or (self.hypothetical.any(message) and not strong)
-        calm = calm or (bool(anonymous) and not is_now)
+        # A tip calms only what a tipster describes from a distance (weapons in a shed, a fire
+        # risk); someone being hurt is 112 however much the writer wants to stay unknown.
+        calm = calm or (bool(anonymous) and not is_now and set(acute) <= self.tip_rules)
         injury_only = set(acute) <= INJURY_RULES
         if injury_only and self.animals.any(message) and not self.people.any(message):
             calm = True

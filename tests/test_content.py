@@ -257,3 +257,13 @@ def test_all_errors_are_reported_at_once(content_copy: Path) -> None:
     edit(faq, "zie_ook: [wijkagent_wie, wijkteam_deventer, burenruzie]", "zie_ook: [nergens]")
     fields = {e.field for e in errors_in(content_copy)}
     assert {f"{ENTRY}.lijnen.0", f"{ENTRY}.zie_ook.0"} <= fields
+
+
+def test_unknown_rule_in_anoniem_kalmeert(content_copy: Path) -> None:
+    path = content_copy / "urgentie.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "anoniem_kalmeert: [wapen,"
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, "anoniem_kalmeert: [wapens,"), encoding="utf-8")
+    error = the_error(errors_in(content_copy), "urgentie.yaml", line, "anoniem_kalmeert")
+    assert "wapens" in error.message

@@ -116,6 +116,31 @@ async def test_anonymous_tip_about_danger_now_still_leads_with_112(assistant: As
     assert "0800-7000" in reply.lines
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        # No "now" word, but someone is being hurt: wanting to stay unknown changes nothing.
+        "mijn buurman slaat zijn vrouw, ik wil niet dat hij weet dat ik het was",
+        "er ligt iemand bewusteloos in het portiek, ik wil er niet bij betrokken raken",
+        "my roommate is hitting his girlfriend and I don't want him to know I called",
+    ],
+)
+async def test_anonymity_never_calms_someone_being_hurt(assistant: Assistant, message: str) -> None:
+    reply = await assistant.reply(Query(text=message))
+    assert reply.alarm and reply.lines[0] == "112", reply.rules
+    assert "0800-7000" in reply.lines
+
+
+async def test_anonymity_calms_a_tip_about_weapons_or_fire_risk(assistant: Assistant) -> None:
+    # A tip about what is somewhere (the rules in anoniem_kalmeert) is not an emergency.
+    for text in (
+        "mijn neef heeft wapens in de schuur, ik wil het melden maar hij mag het nooit weten",
+        "de buurman kweekt wiet en ik ben bang voor brand, kan ik dat melden zonder mijn naam",
+    ):
+        reply = await assistant.reply(Query(text=text))
+        assert not reply.alarm and "0800-7000" in reply.lines, (text, reply.rules)
+
+
 def test_pattern_language(content: Content) -> None:
     """`+` needs every part, `|` one alternative, `*` a prefix, `^` the start of the message."""
     rules = content.urgency.model_copy(
