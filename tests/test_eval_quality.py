@@ -17,6 +17,8 @@ from tests.conftest import ROOT
 
 DEV = ROOT / "tests" / "data" / "dev_set.yaml"
 DEV_URGENCY = [ROOT / "tests" / "data" / f for f in ("dev_urgency.yaml", "dev_urgency_2.yaml")]
+DEV_2 = ROOT / "tests" / "data" / "dev_set_2.yaml"
+DEV_ANONIEM = ROOT / "tests" / "data" / "dev_anoniem.yaml"
 
 
 async def test_dev_set_meets_the_thresholds(assistant: Assistant) -> None:
@@ -35,6 +37,24 @@ async def test_urgency_dev_sets_never_miss_danger(assistant: Assistant, path: Pa
     summary = (await evaluate(assistant, load_items(path)))["summary"]
     assert summary["emergency_items"] >= 200
     assert summary["emergency_recall"] == 1.0, summary
+    assert summary["false_alarm_rate"] <= 0.03, summary
+
+
+async def test_second_dev_set_keeps_its_gains(assistant: Assistant) -> None:
+    # Written without seeing the content's phrasings; untuned it scored top-1 0.821 and
+    # rejection 0.646 (see its header). These floors keep what tuning on it won.
+    summary = (await evaluate(assistant, load_items(DEV_2)))["summary"]
+    assert summary["top1_items"] >= 300
+    assert summary["top1_accuracy"] >= 0.95, summary
+    assert summary["out_of_scope_rejection"] >= 0.65, summary
+    assert summary["false_alarm_rate"] <= 0.03, summary
+
+
+async def test_anonymous_tips_get_bel_m_and_danger_still_gets_112(assistant: Assistant) -> None:
+    summary = (await evaluate(assistant, load_items(DEV_ANONIEM)))["summary"]
+    assert summary["emergency_items"] >= 40 and summary["bel_m_items"] >= 150
+    assert summary["emergency_recall"] == 1.0, summary
+    assert summary["bel_m_recall"] >= 0.95, summary
     assert summary["false_alarm_rate"] <= 0.03, summary
 
 
