@@ -451,11 +451,53 @@ def _check_urgency(urgency: UrgencyFile, raw: Any, file: str, faq: FaqFile) -> l
                 ContentError(file, line, f"regels.{rule.id}", f"duplicate id {rule.id!r}")
             )
         seen.add(rule.id)
+        for j, pattern in enumerate(rule.woorden):
+            if _lopsided_alternatives(pattern):
+                line = yaml_lines.line_of(raw, ("regels", i, "woorden", j))
+                errors.append(
+                    ContentError(
+                        file,
+                        line,
+                        f"regels.{rule.id}.woorden",
+                        f"{pattern!r}: {LOPSIDED}",
+                    )
+                )
+    for name in PATTERN_LISTS:
+        for j, pattern in enumerate(getattr(urgency, name)):
+            if _lopsided_alternatives(pattern):
+                line = yaml_lines.line_of(raw, (name, j))
+                errors.append(ContentError(file, line, name, f"{pattern!r}: {LOPSIDED}"))
     for i, rule_id in enumerate(urgency.anoniem_kalmeert):
         if rule_id not in seen:
             line = yaml_lines.line_of(raw, ("anoniem_kalmeert", i))
             errors.append(ContentError(file, line, "anoniem_kalmeert", f"unknown rule {rule_id!r}"))
     return errors
+
+
+LOPSIDED = (
+    "'|' separates whole phrases, so a lone word after a phrase matches on its own; "
+    "write every alternative in full"
+)
+PATTERN_LISTS = (
+    "nu_woorden",
+    "sterk_nu",
+    "voorbij_woorden",
+    "zwak_voorbij",
+    "kalm_woorden",
+    "persoon_woorden",
+    "vraag_woorden",
+    "hypothetisch",
+    "dier_woorden",
+)
+
+
+def _lopsided_alternatives(pattern: str) -> bool:
+    """True for "in mijn keuken|huis": the writer meant "in mijn huis", the rule reads "huis"."""
+    for part in pattern.split("+"):
+        alternatives = [a.split() for a in part.split("|")]
+        if len(alternatives[0]) > 1 and any(len(a) == 1 for a in alternatives[1:]):
+            return True
+    return False
 
 
 def load_content(directory: Path) -> Content:
