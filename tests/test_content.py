@@ -261,10 +261,8 @@ def test_all_errors_are_reported_at_once(content_copy: Path) -> None:
 
 def test_unknown_rule_in_anoniem_kalmeert(content_copy: Path) -> None:
     path = content_copy / "urgentie.yaml"
-    text = path.read_text(encoding="utf-8")
-    old = "anoniem_kalmeert: [wapen,"
-    line = text[: text.index(old)].count("\n") + 1
-    path.write_text(text.replace(old, "anoniem_kalmeert: [wapens,"), encoding="utf-8")
+    line = line_with(path, "anoniem_kalmeert: [wapen,")
+    edit(path, "anoniem_kalmeert: [wapen,", "anoniem_kalmeert: [wapens,")
     error = the_error(errors_in(content_copy), "urgentie.yaml", line, "anoniem_kalmeert")
     assert "wapens" in error.message
 
@@ -272,9 +270,8 @@ def test_unknown_rule_in_anoniem_kalmeert(content_copy: Path) -> None:
 def test_lopsided_alternatives_in_a_rule(content_copy: Path) -> None:
     # "in mijn keuken|huis" reads as "in mijn keuken" or "huis": "naar huis" would raise an alarm.
     path = content_copy / "urgentie.yaml"
-    text = path.read_text(encoding="utf-8")
     old = "stranger in my house, stranger in my bedroom]"
-    line = text[: text.index(old)].count("\n") + 1
-    path.write_text(text.replace(old, "stranger in my house|bedroom]"), encoding="utf-8")
+    line = line_with(path, old)
+    edit(path, old, "stranger in my house|bedroom]")
     error = the_error(errors_in(content_copy), "urgentie.yaml", line, "regels.inbraak_bezig")
     assert "stranger in my house|bedroom" in error.message
