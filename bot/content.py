@@ -451,22 +451,10 @@ def _check_urgency(urgency: UrgencyFile, raw: Any, file: str, faq: FaqFile) -> l
                 ContentError(file, line, f"regels.{rule.id}", f"duplicate id {rule.id!r}")
             )
         seen.add(rule.id)
-        for j, pattern in enumerate(rule.woorden):
-            if _lopsided_alternatives(pattern):
-                line = yaml_lines.line_of(raw, ("regels", i, "woorden", j))
-                errors.append(
-                    ContentError(
-                        file,
-                        line,
-                        f"regels.{rule.id}.woorden",
-                        f"{pattern!r}: {LOPSIDED}",
-                    )
-                )
-    for name in PATTERN_LISTS:
-        for j, pattern in enumerate(getattr(urgency, name)):
-            if _lopsided_alternatives(pattern):
-                line = yaml_lines.line_of(raw, (name, j))
-                errors.append(ContentError(file, line, name, f"{pattern!r}: {LOPSIDED}"))
+    for path, field, pattern in _urgency_patterns(urgency):
+        if _lopsided_alternatives(pattern):
+            line = yaml_lines.line_of(raw, path)
+            errors.append(ContentError(file, line, field, f"{pattern!r}: {LOPSIDED}"))
     for i, rule_id in enumerate(urgency.anoniem_kalmeert):
         if rule_id not in seen:
             line = yaml_lines.line_of(raw, ("anoniem_kalmeert", i))
@@ -489,6 +477,16 @@ PATTERN_LISTS = (
     "hypothetisch",
     "dier_woorden",
 )
+
+
+def _urgency_patterns(urgency: UrgencyFile) -> Iterable[tuple[tuple[Any, ...], str, str]]:
+    """Every pattern in urgentie.yaml with its YAML path and the field name errors use."""
+    for i, rule in enumerate(urgency.regels):
+        for j, pattern in enumerate(rule.woorden):
+            yield ("regels", i, "woorden", j), f"regels.{rule.id}.woorden", pattern
+    for name in PATTERN_LISTS:
+        for j, pattern in enumerate(getattr(urgency, name)):
+            yield (name, j), name, pattern
 
 
 def _lopsided_alternatives(pattern: str) -> bool:

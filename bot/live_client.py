@@ -65,11 +65,7 @@ class DiskCache:
     def _path(self, key: str) -> Path:
         return self.directory / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
 
-    def get(self, key: str) -> Any | None:
-        found = self.get_stored(key)
-        return found[0] if found else None
-
-    def get_stored(self, key: str) -> tuple[Any, float] | None:
+    def get(self, key: str) -> tuple[Any, float] | None:
         """The value and when it was stored (epoch seconds): a cached fact keeps its own date."""
         try:
             stored = json.loads(self._path(key).read_text(encoding="utf-8"))
@@ -203,7 +199,7 @@ class HttpLiveLookup:
         """
         key = f"{url}?{json.dumps(params, sort_keys=True)}"
         if self.cache is not None:
-            cached = self.cache.get_stored(key)
+            cached = self.cache.get(key)
             if cached is not None:
                 return cached[0], dt.date.fromtimestamp(cached[1]).isoformat()
         if time.monotonic() < self._down_until.get(service, 0.0):
@@ -262,18 +258,19 @@ def _text(item: Any, key: str) -> str | None:
         value = str(value)
     if not isinstance(value, str):
         return None
-    value = " ".join(html.unescape(_TAGS_RE.sub(" ", value)).split())
-    return value or None
+    return _plain(value) or None
+
+
+def _plain(html_text: str) -> str:
+    """Text without tags or entities, on one line."""
+    return " ".join(html.unescape(_TAGS_RE.sub(" ", html_text)).split())
 
 
 def _html_text(value: Any, limit: int = OPENING_HOURS_CHARS) -> str | None:
     """The police's HTML as plain lines: a paragraph or line break each starts a new line."""
     if not isinstance(value, str):
         return None
-    lines = (
-        " ".join(html.unescape(_TAGS_RE.sub(" ", part)).split()) for part in _BREAK_RE.split(value)
-    )
-    text = "\n".join(line for line in lines if line)
+    text = "\n".join(line for line in map(_plain, _BREAK_RE.split(value)) if line)
     if len(text) > limit:
         text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
     return text or None
