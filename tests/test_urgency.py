@@ -108,24 +108,20 @@ async def test_anonymous_tip_shows_bel_m(assistant: Assistant, message: str) -> 
     assert not reply.alarm
 
 
-async def test_anonymous_tip_about_danger_now_still_leads_with_112(assistant: Assistant) -> None:
-    reply = await assistant.reply(
-        Query(text="er staat nu iemand met een pistool bij het pand, ik wil anoniem blijven")
-    )
-    assert reply.alarm and reply.lines[0] == "112"
-    assert "0800-7000" in reply.lines
-
-
 @pytest.mark.parametrize(
     "message",
     [
+        # Danger now: an anonymous tip still leads with 112.
+        "er staat nu iemand met een pistool bij het pand, ik wil anoniem blijven",
         # No "now" word, but someone is being hurt: wanting to stay unknown changes nothing.
         "mijn buurman slaat zijn vrouw, ik wil niet dat hij weet dat ik het was",
         "er ligt iemand bewusteloos in het portiek, ik wil er niet bij betrokken raken",
         "my roommate is hitting his girlfriend and I don't want him to know I called",
     ],
 )
-async def test_anonymity_never_calms_someone_being_hurt(assistant: Assistant, message: str) -> None:
+async def test_anonymous_tip_about_danger_still_leads_with_112(
+    assistant: Assistant, message: str
+) -> None:
     reply = await assistant.reply(Query(text=message))
     assert reply.alarm and reply.lines[0] == "112", reply.rules
     assert "0800-7000" in reply.lines
