@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
+from bot import keys
 from bot.content import Content, FaqEntry
 from bot.districts import Districts, Place, find_postcode
 from bot.live import LiveAgents, LiveLookup, LiveStation, covering
@@ -25,7 +26,6 @@ MATCH_CHARS = 600  # a long story is matched on its start; urgency reads all of 
 LONG_MESSAGE = 1000
 LIVE_TIMEOUT_SECONDS = 3.0
 AWAIT_PLACE = "plaats"
-MENU = ("wijkagent_wie", "spoed_112", "anoniem_melden", "aangifte_doen")
 LINE_NAMED_BONUS = 0.3  # a message naming 144 is probably about what 144 is for
 _NUMBER_RE = re.compile(r"\d[\d -]*\d|\d")  # "0900-8844", "0900 8844", "112"
 NO_URGENCY = Urgency(alarm=False, anonymous=False, rules=())
@@ -152,7 +152,7 @@ class Assistant:
         if urgency.anonymous and "bel_m" not in line_ids:
             line_ids.append("bel_m")
             bel_m = lines["bel_m"]
-            if answer.intent != "anoniem_melden":
+            if answer.intent != keys.BEL_M:
                 body = "\n\n".join(
                     p
                     for p in (
@@ -229,7 +229,7 @@ class Assistant:
         venue = self._station_venue(language) if entry.actie == "politiebureau" else None
         buttons = self._faq_buttons(entry.zie_ook, language)
         if entry.actie == "menu":
-            buttons = self._faq_buttons(MENU, language)
+            buttons = self._faq_buttons(keys.MENU, language)
         return _Answer(
             body=body,
             decision=decision,
@@ -259,7 +259,7 @@ class Assistant:
             body=self._t("niet_begrepen", language, **numbers),
             decision="not_understood",
             confidence=best.score if best else 0.0,
-            buttons=self._faq_buttons(MENU, language),
+            buttons=self._faq_buttons(keys.MENU, language),
         )
 
     def _faq_buttons(self, ids: Iterable[str], language: str) -> tuple[Button, ...]:
@@ -351,7 +351,7 @@ class Assistant:
                 return await self._wijkagent_answer(place, query, language, match)
         return _Answer(
             body=self._t("wijkagent_vraag_plaats", language),
-            intent="wijkagent_wie",
+            intent=keys.WIJKAGENT,
             confidence=match.best.score if match.best else 1.0,
             decision=match.decision,
             awaiting=AWAIT_PLACE,
@@ -363,7 +363,7 @@ class Assistant:
     ) -> _Answer:
         confidence = match.best.score if match and match.best else 1.0
         decision = "sure" if match else "action"  # a place was given: this is the answer
-        common = {"intent": "wijkagent_wie", "confidence": confidence, "decision": decision}
+        common = {"intent": keys.WIJKAGENT, "confidence": confidence, "decision": decision}
         if place.outside:
             return _Answer(self._t("buiten_deventer", language), **common)
         if not place.found:
@@ -409,9 +409,13 @@ class Assistant:
         return _Answer("\n\n".join(parts), place=place, buttons=buttons, **common)
 
     def _choose_wijk(self, place: Place, language: str, common: dict) -> _Answer:
-        key = "postcode_meerdere" if place.source == "postcode" else "wijk_meerdere"
         # place.query is what the resident wrote, folded: "7411 ab" or "colmschate".
-        body = self._t(key, language, naam=place.query.title(), postcode=place.query[:4])
+        body = self._t(
+            "postcode_meerdere" if place.source == "postcode" else "wijk_meerdere",
+            language,
+            naam=place.query.title(),
+            postcode=place.query[:4],
+        )
         buttons = tuple(
             Button(self.districts.wijken[code].naam, f"wijk:{code}") for code in place.options
         )
@@ -497,11 +501,10 @@ class Assistant:
         return _Answer(self._t("vergeten_gedaan", language), intent="privacy")
 
     async def _on_menu(self, value: str, query: Query, language: str) -> _Answer:
-        targets = {"wijkagent": "wijkagent_wie", "spoed": "spoed_112", "anoniem": "anoniem_melden"}
-        if value in targets:
-            return await self._on_faq_button(targets[value], query, language)
+        if value in keys.MENU_TARGETS:
+            return await self._on_faq_button(keys.MENU_TARGETS[value], query, language)
         return _Answer(
-            self._t("vraag_stellen", language), buttons=self._faq_buttons(MENU, language)
+            self._t("vraag_stellen", language), buttons=self._faq_buttons(keys.MENU, language)
         )
 
     def _t(self, key: str, language: str, **values: object) -> str:

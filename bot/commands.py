@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from bot import keys
+
 # command -> Query.action; /start and /help show the bot's menu entry.
 COMMAND_ACTIONS: dict[str, str] = {
-    "start": "faq:over_bot",
-    "help": "faq:over_bot",
+    "start": f"faq:{keys.ABOUT}",
+    "help": f"faq:{keys.ABOUT}",
     "wijkagent": "menu:wijkagent",
     "spoed": "menu:spoed",
     "anoniem": "menu:anoniem",
-    "privacy": "faq:privacy",
+    "privacy": f"faq:{keys.PRIVACY}",
     "vergeet": "vergeet",
 }
 
@@ -18,7 +20,7 @@ START_PARAMETERS: dict[str, str] = {
     "wijkagent": "menu:wijkagent",
     "spoed": "menu:spoed",
     "anoniem": "menu:anoniem",
-    "privacy": "faq:privacy",
+    "privacy": f"faq:{keys.PRIVACY}",
 }
 
 

@@ -8,6 +8,7 @@ residents, with a message naming file, line and field.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot import yaml_lines
+from bot import keys, yaml_lines
 from bot.yaml_lines import ContentError
 
 TELEGRAM_MAX_CHARS = 4096
@@ -52,6 +53,7 @@ class Line(_Model):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str = Field(min_length=1)
     nummer: str = Field(min_length=3)
+    ook: list[str] = Field(default_factory=list)  # other numbers of the same line (0800-0113)
     wanneer: str = Field(min_length=1)
     web: str | None = None
     faq: str | None = None  # the entry that explains this line
@@ -63,6 +65,10 @@ class Line(_Model):
     @property
     def digits(self) -> str:
         return re.sub(r"\D", "", self.nummer)
+
+    @property
+    def all_digits(self) -> tuple[str, ...]:
+        return (self.digits, *(re.sub(r"\D", "", n) for n in self.ook))
 
     def label_in(self, language: str) -> str:
         return self.en.label if language == "en" and self.en else self.label
@@ -213,46 +219,6 @@ class UrgencyFile(_Model):
     voorkeur: dict[Literal["anoniem", "misdrijf"], dict[str, float]] = Field(default_factory=dict)
 
 
-REQUIRED_TEXTS = (
-    "alarm",
-    "footer",
-    "bel_m_regel",
-    "niet_begrepen",
-    "bedoelt_u",
-    "iets_anders",
-    "alleen_tekst",
-    "leeg",
-    "te_lang",
-    "wijkagent_vraag_plaats",
-    "wijkagent_antwoord",
-    "wijkagent_geen_naam",
-    "wijkagent_naam",
-    "wijkagent_live",
-    "wijkagent_bereiken",
-    "politiebureau_titel",
-    "politiebureau_live",
-    "politiebureau_live_tijden",
-    "politiebureau_live_geen_adres",
-    "politiebureau_live_verder",
-    "wijk_meerdere",
-    "buiten_deventer",
-    "plaats_niet_gevonden",
-    "indeling_uitleg",
-    "onthouden_vraag",
-    "onthouden_ja",
-    "onthouden_nee",
-    "onthouden_gedaan",
-    "vergeten_gedaan",
-    "engels_noot",
-    "knop_wijkagent",
-    "knop_locatie",
-    "knop_spoed",
-    "knop_anoniem",
-    "knop_vraag",
-    "fout",
-)
-
-
 @dataclass(frozen=True)
 class Content:
     """Everything loaded from one content directory, already validated."""
@@ -338,7 +304,7 @@ def _check_cross_references(
 ) -> list[ContentError]:
     """Rules that span entries or files: unique ids, known references, registered numbers."""
     errors: list[ContentError] = []
-    known_digits = {line.digits for line in lines.values()}
+    known_digits = {d for line in lines.values() for d in line.all_digits}
     seen: set[str] = set()
     ids = {e.id for e in faq.vragen}
     for index, entry in enumerate(faq.vragen):
@@ -404,33 +370,70 @@ def _check_districts(districts: DistrictFile, raw: Any, file: str) -> list[Conte
     return errors
 
 
+MISSING_TEXT = "missing text (the code uses this key)"
+
+
 def _check_texts(
     texts: TextFile, raw: Any, lines: dict[str, Line], file: str
 ) -> list[ContentError]:
+    """Every key the code names, in both languages, with only placeholders the code fills."""
     errors: list[ContentError] = []
-    known_digits = {line.digits for line in lines.values()}
-    for key in REQUIRED_TEXTS:
-        if key not in texts.teksten:
+
+    def err(loc: tuple[Any, ...], field: str, message: str) -> None:
+        errors.append(ContentError(file, yaml_lines.line_of(raw, loc), field, message))
+
+    for name, spec in keys.TEXTS.items():
+        variants = texts.teksten.get(name)
+        if variants is None:
             errors.append(
-                ContentError(file, getattr(raw, "line", None), f"teksten.{key}", "missing text")
+                ContentError(file, getattr(raw, "line", None), f"teksten.{name}", MISSING_TEXT)
             )
-        elif "nl" not in texts.teksten[key]:
-            line = yaml_lines.line_of(raw, ("teksten", key))
-            errors.append(ContentError(file, line, f"teksten.{key}.nl", "missing Dutch text"))
-    for key, variants in texts.teksten.items():
-        for lang, value in variants.items():
+            continue
+        for language in LANGUAGES:
+            if language not in variants:
+                err(("teksten", name), f"teksten.{name}.{language}", "missing text")
+        for language, template in variants.items():
+            loc = ("teksten", name, language)
+            for problem in _template_problems(template, spec, lines):
+                err(loc, f"teksten.{name}.{language}", problem)
+    known_digits = {d for line in lines.values() for d in line.all_digits}
+    for name, variants in texts.teksten.items():
+        for language, value in variants.items():
             for number in _phone_numbers(value):
                 if re.sub(r"\D", "", number) not in known_digits:
-                    line = yaml_lines.line_of(raw, ("teksten", key, lang))
-                    errors.append(
-                        ContentError(
-                            file,
-                            line,
-                            f"teksten.{key}.{lang}",
-                            f"phone number {number!r} is not in the line registry",
-                        )
+                    err(
+                        ("teksten", name, language),
+                        f"teksten.{name}.{language}",
+                        f"phone number {number!r} is not in the line registry",
                     )
     return errors
+
+
+def _template_problems(template: str, spec: keys.TextKey, lines: dict[str, Line]) -> list[str]:
+    """Why `template` would fail or mislead when the code fills it; [] when it is sound."""
+    try:
+        fields = [
+            (name, spec_, conversion)
+            for _, name, spec_, conversion in string.Formatter().parse(template)
+            if name is not None
+        ]
+    except ValueError as exc:
+        return [f"cannot be filled ({exc}); write a literal brace as {{{{ or }}}}"]
+    allowed = set(spec.values) | (set(lines) if spec.lines else set())
+    problems = []
+    for name, format_spec, conversion in fields:
+        if name not in allowed:
+            known = ", ".join("{" + a + "}" for a in sorted(allowed)) or "none"
+            problems.append(f"unknown placeholder {{{name}}} (this text may use: {known})")
+        elif format_spec or conversion:
+            problems.append(f"placeholder {{{name}}} must be plain, without ':' or '!'")
+    if problems:
+        return problems
+    filled = template.format(**{n: lines[n].nummer if n in lines else "x" for n in allowed})
+    for line_id in spec.shows:
+        if line_id in lines and lines[line_id].nummer not in filled:
+            problems.append(f"must show {lines[line_id].nummer} (write {{{line_id}}})")
+    return problems
 
 
 def _check_urgency(urgency: UrgencyFile, raw: Any, file: str, faq: FaqFile) -> list[ContentError]:
@@ -544,11 +547,22 @@ def load_content(directory: Path) -> Content:
                     FILES["lines"], where, f"lijnen.{line.id}.faq", f"unknown entry {line.faq!r}"
                 )
             )
-    for required in ("spoed", "geen_spoed", "bel_m"):
+    for required in sorted(keys.LINE_IDS):
         if required not in lines:
             errors.append(
-                ContentError(FILES["lines"], None, "lijnen", f"line {required!r} is required")
+                ContentError(
+                    FILES["lines"],
+                    None,
+                    "lijnen",
+                    f"line {required!r} is required",
+                )
             )
+    for entry_id in sorted(keys.FAQ_IDS - faq_ids):
+        errors.append(
+            ContentError(
+                FILES["faq"], None, "vragen", f"entry {entry_id!r} is required (the code uses it)"
+            )
+        )
     errors += _check_cross_references(parsed["faq"], raw["faq"], lines, FILES["faq"])
     errors += _check_districts(parsed["districts"], raw["districts"], FILES["districts"])
     errors += _check_texts(parsed["texts"], raw["texts"], lines, FILES["texts"])

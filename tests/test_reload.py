@@ -107,3 +107,25 @@ def test_many_errors_are_capped_for_a_chat_message(content_copy: Path) -> None:
     result = load_assistant(content_copy)
     lines = result.error_lines(limit=2)
     assert len(lines) == 3 and lines[-1].startswith("… +")
+
+
+async def test_a_typo_in_the_alarm_text_is_refused_and_the_alarm_keeps_working(
+    content_copy: Path,
+) -> None:
+    """{spoed} -> {spoedd} used to pass the check and turn every alarm into a KeyError."""
+    live = LiveAssistant(load_assistant(content_copy).assistant, content_copy)
+    old = live.current
+    emergency = Query(text="er wordt nu ingebroken bij de buren!")
+    before = await old.reply(emergency)
+    assert before.alarm and before.lines[0] == "112"
+
+    texts = content_copy / "teksten.yaml"
+    _replace(texts, "Bel direct {spoed}.", "Bel direct {spoedd}.")
+    result = live.reload()
+
+    assert not result.ok and live.current is old
+    [line] = result.error_lines()
+    assert line.startswith(f"teksten.yaml:{_line_of(texts, '{spoedd}')} [teksten.alarm.nl]")
+    assert "{spoedd}" in line
+    after = await live.current.reply(emergency)
+    assert after.alarm and after.text == before.text

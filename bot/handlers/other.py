@@ -16,11 +16,14 @@ from bot.handlers.common import kind_reply, language_of, send_reply, services
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.channel_post or update.edited_channel_post:
         return
-    key = "bewerkt" if update.edited_message else "alleen_tekst"
     message = update.effective_message
     if message is None or update.effective_chat is None:
         return
-    reply = kind_reply(services(context).content, key, language_of(update))
+    reply = kind_reply(
+        services(context).content,
+        "bewerkt" if update.edited_message else "alleen_tekst",
+        language_of(update),
+    )
     await send_reply(update, context, reply, remember=False)
 
 
