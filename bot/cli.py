@@ -21,8 +21,9 @@ from typing import Any, TextIO
 
 from bot import report
 from bot.commands import action_for
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.content import ContentErrors, load_content
+from bot.logs import mask_secrets
 from bot.messages import Query, Reply
 
 LOCAL_USER = "terminal"
@@ -213,7 +214,11 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    settings = Settings.from_env(args.content)
+    try:
+        settings = Settings.from_env(args.content)
+    except SettingsError as exc:
+        print(f"wijkbot: {mask_secrets(str(exc))}", file=sys.stderr)
+        return 2
     try:
         return COMMANDS[args.command](args, settings)
     except ContentErrors as exc:

@@ -1,6 +1,9 @@
-"""Settings from environment variables, with defaults that work on a laptop.
+"""Settings from environment variables, parsed and validated in one place.
 
-The names are a contract (README, deploy docs, CI): add new ones, never rename.
+The names are a contract (README, deploy docs, CI): add new ones, never rename. A bad value stops
+the program with one line naming the variable (`SettingsError`), never a traceback and never a
+silent default: `WIJKBOT_RETENTION_DAYS=-5` once purged every row, `WIJKBOT_ADMIN_IDS="1;2"`
+silently gave no admins.
 """
 
 from __future__ import annotations
@@ -8,6 +11,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlparse
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_CONTENT_DIR = "WIJKBOT_CONTENT_DIR"
 ENV_DATA_DIR = "WIJKBOT_DATA_DIR"
@@ -23,6 +31,14 @@ ENV_LOG_FORMAT = "WIJKBOT_LOG_FORMAT"
 
 DEFAULT_PDOK_URL = "https://api.pdok.nl/bzk/locatieserver/search/v3_1"
 DEFAULT_POLITIE_URL = "https://api.politie.nl/v4"
+LOG_FORMATS = ("text", "json")
+MAX_RETENTION_DAYS = 3650
+_TRUE = ("1", "true", "yes", "ja", "on")
+_FALSE = ("0", "false", "no", "nee", "off")
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; str() is one line for the operator."""
 
 
 def default_content_dir() -> Path:
@@ -44,11 +60,90 @@ def default_data_dir() -> Path:
     return Path(base) / "wijkbot"
 
 
-def _flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() not in ("0", "false", "no", "nee", "off")
+def _blank_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+class _Environment(BaseSettings):
+    """The environment, every variable parsed and checked; Settings is what the code uses."""
+
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore")
+
+    data_dir: str | None = Field(None, validation_alias=ENV_DATA_DIR)
+    offline: bool = Field(False, validation_alias=ENV_OFFLINE)
+    pdok_url: str = Field(DEFAULT_PDOK_URL, validation_alias=ENV_PDOK_URL)
+    politie_url: str = Field(DEFAULT_POLITIE_URL, validation_alias=ENV_POLITIE_URL)
+    token: str | None = Field(None, validation_alias=ENV_TOKEN)
+    api_base_url: str | None = Field(None, validation_alias=ENV_API_BASE)
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(frozenset(), validation_alias=ENV_ADMINS)
+    retention_days: int = Field(90, validation_alias=ENV_RETENTION)
+    learn: bool = Field(True, validation_alias=ENV_LEARN)
+    log_format: str = Field("text", validation_alias=ENV_LOG_FORMAT)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blanks_are_unset(cls, data: Any) -> Any:
+        """An empty variable means "not set": the default applies."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if _blank_to_none(v) is not None}
+        return data
+
+    @field_validator("offline", "learn", mode="before")
+    @classmethod
+    def _flag(cls, value: Any) -> Any:
+        word = str(value).strip().lower()
+        if word not in _TRUE + _FALSE:
+            raise ValueError("use 1 or 0 (or true/false)")
+        return word in _TRUE
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _days(cls, value: Any) -> int:
+        text = str(value).strip()
+        if not text.isdigit() or not 1 <= int(text) <= MAX_RETENTION_DAYS:
+            raise ValueError(f"must be a whole number of days from 1 to {MAX_RETENTION_DAYS}")
+        return int(text)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admins(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        parts = [p.strip() for p in value.split(",")]
+        if not all(p.isdigit() for p in parts):
+            raise ValueError("must be Telegram user ids separated by commas, e.g. 123,456")
+        return frozenset(int(p) for p in parts)
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format(cls, value: Any) -> str:
+        word = str(value).strip().lower()
+        if word not in LOG_FORMATS:
+            raise ValueError(f"must be one of {', '.join(LOG_FORMATS)}")
+        return word
+
+    @field_validator("pdok_url", "politie_url", "api_base_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlparse(value.strip())
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError("must be a web address such as https://host/path")
+        return value.strip()
+
+
+def _environment() -> _Environment:
+    try:
+        return _Environment()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "environment"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        shown = first.get("input")
+        # Never echo the token, even a malformed one.
+        value = "…" if name == ENV_TOKEN else repr(shown)
+        raise SettingsError(f"{name}={value}: {message}") from None
 
 
 @dataclass(frozen=True)
@@ -67,23 +162,20 @@ class Settings:
 
     @classmethod
     def from_env(cls, content: str | None = None) -> Settings:
-        admins = frozenset(
-            int(part)
-            for part in os.environ.get(ENV_ADMINS, "").split(",")
-            if part.strip().isdigit()
-        )
+        """The settings of this process; raises SettingsError naming the first bad variable."""
+        env = _environment()
         return cls(
             content_dir=content_dir(content),
-            data_dir=Path(os.environ.get(ENV_DATA_DIR) or default_data_dir()),
-            offline=_flag(ENV_OFFLINE, False),
-            pdok_url=os.environ.get(ENV_PDOK_URL) or DEFAULT_PDOK_URL,
-            politie_url=os.environ.get(ENV_POLITIE_URL) or DEFAULT_POLITIE_URL,
-            token=os.environ.get(ENV_TOKEN) or None,
-            api_base_url=os.environ.get(ENV_API_BASE) or None,
-            admin_ids=admins,
-            retention_days=int(os.environ.get(ENV_RETENTION) or 90),
-            learn=_flag(ENV_LEARN, True),
-            log_format=os.environ.get(ENV_LOG_FORMAT) or "text",
+            data_dir=Path(env.data_dir) if env.data_dir else default_data_dir(),
+            offline=env.offline,
+            pdok_url=env.pdok_url,
+            politie_url=env.politie_url,
+            token=env.token,
+            api_base_url=env.api_base_url,
+            admin_ids=env.admin_ids,
+            retention_days=env.retention_days,
+            learn=env.learn,
+            log_format=env.log_format,
         )
 
     def ensure_data_dir(self) -> Path:

@@ -54,6 +54,9 @@ def load_items(path: Path) -> list[Item]:
     return items
 
 
+CRISIS = "113"  # 113 Zelfmoordpreventie, a short number like 112
+
+
 def _share(hits: list[bool]) -> float | None:
     return round(sum(hits) / len(hits), 4) if hits else None
 
@@ -96,18 +99,25 @@ def summarise(
     """The numbers come from the line registry, so the metrics follow content/lijnen.yaml."""
     pairs = list(zip(items, results, strict=True))
     in_scope = [r["intent"] == i.intent for i, r in pairs if i.intent not in (None, "none")]
+    sure_right = [
+        r["intent"] == i.intent and r["decision"] == "sure"
+        for i, r in pairs
+        if i.intent not in (None, "none")
+    ]
     out_scope = [r["decision"] == "not_understood" for i, r in pairs if i.intent == "none"]
     emergencies = [
         r["alarm"] and r["lines"][:1] == [emergency] for i, r in pairs if i.is_emergency(emergency)
     ]
     calm = [r["alarm"] for i, r in pairs if not i.is_emergency(emergency)]
     tips = [bel_m in r["lines"] for i, r in pairs if bel_m in i.lines]
+    crisis = [CRISIS in r["lines"] for i, r in pairs if CRISIS in i.lines]
     lines_ok = [all(n in r["lines"] for n in i.lines) for i, r in pairs if i.lines]
     ms = [r["ms"] for r in results]
     return {
         "items": len(items),
         "top1_accuracy": _share(in_scope),
         "top1_items": len(in_scope),
+        "sure_and_right": _share(sure_right),
         "out_of_scope_rejection": _share(out_scope),
         "out_of_scope_items": len(out_scope),
         "emergency_recall": _share(emergencies),
@@ -116,6 +126,8 @@ def summarise(
         "non_emergency_items": len(calm),
         "bel_m_recall": _share(tips),
         "bel_m_items": len(tips),
+        "crisis_113_recall": _share(crisis),
+        "crisis_items": len(crisis),
         "lines_shown": _share(lines_ok),
         "latency_ms_p50": round(statistics.median(ms), 3) if ms else 0.0,
         "latency_ms_p99": round(_percentile(ms, 0.99), 3),
@@ -131,12 +143,14 @@ def format_summary(summary: dict[str, Any]) -> str:
         [
             f"items: {summary['items']}",
             f"top-1 intent accuracy:   {pct('top1_accuracy')} of {summary['top1_items']}",
+            f"sure and right:          {pct('sure_and_right')}",
             f"out-of-scope rejection:  {pct('out_of_scope_rejection')} of "
             f"{summary['out_of_scope_items']}",
             f"emergency recall:        {pct('emergency_recall')} of {summary['emergency_items']}",
             f"false-alarm rate:        {pct('false_alarm_rate')} of "
             f"{summary['non_emergency_items']}",
             f"Bel M recall:            {pct('bel_m_recall')} of {summary['bel_m_items']}",
+            f"113 shown (crisis):      {pct('crisis_113_recall')} of {summary['crisis_items']}",
             f"required lines shown:    {pct('lines_shown')}",
             f"latency p50/p99:         {summary['latency_ms_p50']:.2f} / "
             f"{summary['latency_ms_p99']:.2f} ms",

@@ -79,6 +79,11 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+def mask_secrets(text: str) -> str:
+    """The text with the configured token (if the mask is installed) and token shapes masked."""
+    return (_installed or TokenFilter()).mask(text)
+
+
 _installed: TokenFilter | None = None
 _original_factory: Callable[..., logging.LogRecord] | None = None
 

@@ -31,7 +31,7 @@ from urllib.parse import urlparse
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -59,7 +59,7 @@ from bot.handlers.gate import gate
 from bot.handlers.location import on_location
 from bot.handlers.other import on_other, on_service
 from bot.handlers.text import on_text
-from bot.logs import setup_logging
+from bot.logs import mask_secrets, setup_logging
 from bot.reload import LiveAssistant
 from bot.storage import Database, load_or_create_secret
 from bot.telegram_request import AiohttpRequest
@@ -309,6 +309,23 @@ def run(
     from bot.cli import build_assistant
 
     app = build_application(settings, build_assistant(settings, live=True))
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        _serve(app, webhook_url, listen, port)
+    except Exception as exc:
+        # PTB's messages name the token ("The token `…` was rejected"): one masked line, no
+        # traceback, and the HTTP sessions closed so nothing else is printed on the way out.
+        print(f"wijkbot: {_startup_problem(exc)}", file=sys.stderr)
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(app.bot.shutdown())
+        return 1
+    finally:
+        loop.close()
+    return 0
+
+
+def _serve(app: Application, webhook_url: str | None, listen: str, port: int) -> None:
     if webhook_url:
         log.info("starting webhook mode on %s:%d", listen, port)
         app.run_webhook(
@@ -318,8 +335,16 @@ def run(
             webhook_url=webhook_url,
             secret_token=secrets.token_urlsafe(32),
             allowed_updates=ALLOWED_UPDATES,
+            close_loop=False,
         )
     else:
         log.info("starting long polling")
-        app.run_polling(allowed_updates=ALLOWED_UPDATES)
-    return 0
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
+
+
+def _startup_problem(exc: Exception) -> str:
+    if isinstance(exc, InvalidToken):
+        return "Telegram rejected the bot token: check TELEGRAM_BOT_TOKEN (from @BotFather)"
+    if isinstance(exc, NetworkError):
+        return f"cannot reach the Bot API ({mask_secrets(str(exc))}): check TELEGRAM_API_BASE_URL"
+    return f"stopped at start-up: {type(exc).__name__}: {mask_secrets(str(exc))}"

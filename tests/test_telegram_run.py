@@ -199,3 +199,31 @@ def test_webhook_mode_sets_a_secret_and_rejects_wrong_tokens(tmp_path: Path) -> 
     assert process.returncode == 0, logged
     assert TOKEN not in logged and secret not in logged
     assert standin.invalid == []
+
+
+SECRET_TOKEN = "987654:SECRETabcdefghijklmnopqrstuvwx"
+
+
+@pytest.mark.parametrize("where", ["rejected", "unreachable", "malformed"])
+def test_start_up_failures_never_print_the_token(tmp_path: Path, where: str) -> None:
+    """PTB's own message is "The token `…` was rejected": it must reach no output unmasked."""
+    standin = BotApiStandIn(token=TOKEN).start()
+    # "malformed": no /bot path, so PTB glues the token to the port: http://127.0.0.1:1987654:…
+    bases = {"rejected": standin.base_url, "unreachable": "http://127.0.0.1:1/bot"}
+    base = bases.get(where, "http://127.0.0.1:1")
+    env = _env(tmp_path, TELEGRAM_BOT_TOKEN=SECRET_TOKEN, TELEGRAM_API_BASE_URL=base)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "run"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        standin.stop()
+    output = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert SECRET_TOKEN not in output and SECRET_TOKEN.split(":")[1] not in output
+    expected = "rejected the bot token" if where == "rejected" else "TELEGRAM_API_BASE_URL"
+    assert expected in result.stderr.strip().splitlines()[-1]
