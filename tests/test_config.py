@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.cli import main
-from bot.config import Settings, SettingsError
+from bot.config import Settings
 
 BAD = [
     ("WIJKBOT_RETENTION_DAYS", "-5"),
