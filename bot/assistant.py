@@ -436,18 +436,23 @@ class Assistant:
         return self._t("wijkagent_geen_naam", language, wijk=wijk_name)
 
     async def _live_agents(self, place: Place) -> LiveAgents | None:
-        """Live agents whose werkgebied covers the place; None when unknown, slow or failing."""
+        """Live agents whose werkgebied covers the place; None when unknown, slow or failing.
+
+        The police are asked about the buurt's own point, never the resident's address: the
+        answer may then be cached on disk without holding where anyone lives (docs/privacy.md).
+        The address's point only decides, here in memory, whose werkgebied covers it.
+        """
         if self.live is None or place.wijk is None:
             return None
-        lat, lon = place.lat, place.lon
-        if lat is None or lon is None:
-            point = self.districts.point_of(place.buurt or place.wijk)
-            if point is None:
-                return None
-            lat, lon = point
-            place = replace(place, lat=lat, lon=lon)
+        point = self.districts.point_of(place.buurt or place.wijk)
+        if point is None:
+            return None
+        lat, lon = (place.lat, place.lon) if place.lat is not None else point
         try:
-            live = await asyncio.wait_for(self.live.agents(place), LIVE_TIMEOUT_SECONDS)
+            live = await asyncio.wait_for(
+                self.live.agents(replace(place, lat=point[0], lon=point[1])),
+                LIVE_TIMEOUT_SECONDS,
+            )
         except Exception:
             return None
         if live is None:

@@ -65,6 +65,10 @@ class LiveLookup(Protocol):
         """The police station nearest to a point as the police publish it now, or None."""
         ...
 
+    def purge(self) -> int:
+        """Drops stored answers past their age (the retention purge calls it); the count."""
+        ...
+
 
 def covering(
     agents: Iterable[LiveAgent], names: Iterable[str], lat: float | None, lon: float | None

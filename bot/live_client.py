@@ -20,6 +20,7 @@ import os
 import re
 import tempfile
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -76,18 +77,72 @@ class DiskCache:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
+    def purge(self) -> int:
+        """Deletes expired answers, and any file from before this cache held police data only
+        (older versions kept geocoder answers, i.e. addresses, here too); the count removed."""
+        removed = 0
+        for path in self.directory.glob("*.json") if self.directory.is_dir() else ():
+            try:
+                stored = json.loads(path.read_text(encoding="utf-8"))
+                fresh = self.clock() - float(stored["stored_at"]) <= self.max_age
+                keep = fresh and stored.get("service") == "politie"
+            except (OSError, ValueError, KeyError, TypeError):
+                keep = False
+            if not keep:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
     def put(self, key: str, value: Any) -> None:
         try:
             if self._ensure_parent is not None:
                 self._ensure_parent()
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            payload = json.dumps({"stored_at": self.clock(), "value": value}, ensure_ascii=False)
+            stored = {"service": "politie", "stored_at": self.clock(), "value": value}
+            payload = json.dumps(stored, ensure_ascii=False)
             fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(payload)
             os.replace(tmp, self._path(key))
         except OSError as exc:  # a full or read-only disk must not break an answer
             log.warning("live cache not written: %s", exc.__class__.__name__)
+
+
+class MemoryCache:
+    """Answers in process memory only, at most `size`, valid for `max_age` seconds.
+
+    For the geocoder: its answers are keyed by what a resident typed ("Storminkstraat 2") and
+    hold that address's coordinate, so they never go to disk, where they would outlive the
+    conversation; a restart forgets them, which costs one request.
+    """
+
+    def __init__(
+        self,
+        size: int = 512,
+        max_age: float = CACHE_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.size = size
+        self.max_age = max_age
+        self.clock = clock
+        self._rows: OrderedDict[str, tuple[Any, float]] = OrderedDict()
+
+    def get(self, key: str) -> tuple[Any, float] | None:
+        row = self._rows.get(key)
+        if row is None or self.clock() - row[1] > self.max_age:
+            self._rows.pop(key, None)
+            return None
+        self._rows.move_to_end(key)
+        return row
+
+    def put(self, key: str, value: Any) -> None:
+        self._rows[key] = (value, self.clock())
+        self._rows.move_to_end(key)
+        while len(self._rows) > self.size:
+            self._rows.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._rows)
 
 
 class HttpLiveLookup:
@@ -104,7 +159,8 @@ class HttpLiveLookup:
     ) -> None:
         self.pdok_url = pdok_url.rstrip("/")
         self.politie_url = politie_url.rstrip("/")
-        self.cache = cache
+        self.cache = cache  # police answers (public points only): disk
+        self.addresses = MemoryCache()  # geocoder answers (what residents typed): memory only
         self.timeout = timeout
         self.today = today
         self._clients: dict[int, httpx.AsyncClient] = {}
@@ -165,6 +221,9 @@ class HttpLiveLookup:
                 return station
         return None
 
+    def purge(self) -> int:
+        return self.cache.purge() if self.cache is not None else 0
+
     async def aclose(self) -> None:
         clients, self._clients = self._clients, {}
         for client in clients.values():
@@ -191,6 +250,7 @@ class HttpLiveLookup:
         params: Mapping[str, Any],
         valid: Callable[[Mapping[str, Any]], bool],
     ) -> tuple[Any | None, str]:
+        cache: DiskCache | MemoryCache | None = self.addresses if service == "pdok" else self.cache
         """A usable JSON answer and the ISO date it was fetched; (None, "") for anything else.
 
         Only an answer that `valid` accepts is cached: an error page, an empty or a malformed
@@ -198,8 +258,8 @@ class HttpLiveLookup:
         "volgens de politie van <datum>" stays true.
         """
         key = f"{url}?{json.dumps(params, sort_keys=True)}"
-        if self.cache is not None:
-            cached = self.cache.get(key)
+        if cache is not None:
+            cached = cache.get(key)
             if cached is not None:
                 return cached[0], dt.date.fromtimestamp(cached[1]).isoformat()
         if time.monotonic() < self._down_until.get(service, 0.0):
@@ -227,8 +287,8 @@ class HttpLiveLookup:
         if not isinstance(body, Mapping) or not valid(body):
             log.info("%s answered JSON of an unexpected shape", service)
             return NOTHING
-        if self.cache is not None:
-            self.cache.put(key, body)
+        if cache is not None:
+            cache.put(key, body)
         return body, self.today().isoformat()
 
 

@@ -253,9 +253,12 @@ async def post_init(app: Application) -> None:
 
 
 def purge(svc: Services) -> int:
-    """Learning-log rows past the retention and expired conversation state; never raises."""
+    """Learning-log rows past the retention, expired conversation state and live answers past
+    their day; never raises."""
     try:
         removed = learning.purge_expired(svc.learning) + svc.state.purge_expired()
+        live = svc.assistant.live
+        removed += live.purge() if live is not None else 0
     except Exception as exc:
         log.warning("purge failed: %s", type(exc).__name__)
         return 0

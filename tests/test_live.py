@@ -295,3 +295,40 @@ def test_cli_ask_with_standins(tmp_path: Path) -> None:
     data = tmp_path / "data"
     assert (data.stat().st_mode & 0o777) == 0o700
     assert list((data / "cache" / "live").glob("*.json"))
+
+
+def _all_bytes(directory: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file())
+
+
+async def test_an_address_lookup_leaves_no_address_on_disk(
+    content: Content, tmp_path: Path
+) -> None:
+    """The geocoder's answer is kept in memory; the police are asked about the buurt's point."""
+    with serve("pdok") as pdok, serve("politie") as politie:
+        live = _lookup(pdok.url, politie.url, tmp_path / "cache")
+        reply = await Assistant(content, live=live).reply(
+            Query(text="wie is de wijkagent van Storminkstraat 2?")
+        )
+        await live.aclose()
+    assert reply.wijk == "WK015007" and pdok.requests
+    stored = _all_bytes(tmp_path / "cache")
+    assert stored, "the police answer is cached"
+    for needle in (b"Storminkstraat", b"storminkstraat", b"52.2515", b"6.1937"):
+        assert needle not in stored
+    assert len(live.addresses) == 1  # in memory, for the next question
+
+
+def test_the_purge_removes_expired_and_older_versions_cache_files(tmp_path: Path) -> None:
+    now = [1_000_000.0]
+    cache = DiskCache(tmp_path / "cache", clock=lambda: now[0])
+    cache.put("fresh", {"wijkagenten": []})
+    # What an older version wrote for a geocoder look-up: an address with its coordinate.
+    legacy = {"stored_at": now[0], "value": {"response": {"docs": [{"weergavenaam": "Brink 12"}]}}}
+    (tmp_path / "cache" / "legacy.json").write_text(json.dumps(legacy))
+    assert cache.purge() == 1
+    assert [p.name for p in (tmp_path / "cache").iterdir()] != ["legacy.json"]
+    assert b"Brink 12" not in _all_bytes(tmp_path / "cache")
+    now[0] += 25 * 3600
+    assert cache.purge() == 1
+    assert list((tmp_path / "cache").iterdir()) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import logging
 import os
 import shutil
@@ -20,6 +21,7 @@ from bot.cli import build_assistant
 from bot.config import Settings, default_content_dir
 from bot.conversation import ConversationState
 from bot.handlers.recent import RecentQuestions
+from bot.live_client import DiskCache, HttpLiveLookup
 from bot.memory import pseudonym
 from bot.replies import MAX_CALLBACK_BYTES, feedback_payload, parse_feedback
 from bot.storage import DATABASE_FILE, Database, load_or_create_secret
@@ -228,6 +230,19 @@ async def test_retention_purge_runs_at_start_up_and_is_scheduled_daily(
     store = store_in(tmp_path)
     assert [m.day for m in store.messages("2000-01-01")] == [recent]
     assert [c.day for c in store.reply_counts("2000-01-01")] == [recent]
+
+
+async def test_the_start_up_purge_removes_expired_live_answers(tmp_path: Path, content) -> None:
+    cache_dir = tmp_path / "cache" / "live"
+    cache_dir.mkdir(parents=True)
+    legacy = {"stored_at": 1.0, "value": {"response": {"docs": [{"weergavenaam": "Brink 12"}]}}}
+    (cache_dir / "legacy.json").write_text(json.dumps(legacy))
+    live = HttpLiveLookup(
+        "http://127.0.0.1:9/pdok", "http://127.0.0.1:9/politie", DiskCache(cache_dir)
+    )
+    async with running_bot(tmp_path, Assistant(content, live=live)):
+        pass
+    assert list(cache_dir.iterdir()) == []
 
 
 # -- admin commands and reload ----------------------------------------------------------------
