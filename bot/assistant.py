@@ -17,7 +17,7 @@ from bot.content import Content, FaqEntry
 from bot.districts import Districts, Place, find_postcode
 from bot.live import LiveAgents, LiveLookup, LiveStation, covering
 from bot.matcher import Match, Matcher
-from bot.memory import InMemoryWijkMemory, WijkMemory
+from bot.memory import InMemoryWijkMemory, Remembered, WijkMemory
 from bot.messages import Button, Query, Reply, Venue
 from bot.text import Normaliser, fold
 from bot.urgency import Urgency, UrgencyDetector
@@ -272,7 +272,7 @@ class Assistant:
             return None
         station = self.content.districts.politiebureau
         lat, lon = station.lat, station.lon
-        remembered = self.memory.recall(query.user) if query.user else None
+        remembered = self._recall(query)
         point = self.districts.point_of(remembered.code) if remembered else None
         if point is not None:
             lat, lon = point
@@ -344,13 +344,13 @@ class Assistant:
         return place
 
     async def _ask_or_recall_place(self, query: Query, language: str, match: Match) -> _Answer:
-        remembered = self.memory.recall(query.user) if query.user else None
+        remembered = self._recall(query)
         if remembered:
             place = self.districts.by_code(remembered.code, source="geheugen")
             if place is not None:
                 return await self._wijkagent_answer(place, query, language, match)
         return _Answer(
-            body=self._t("wijkagent_vraag_plaats", language),
+            body=self._t("wijkagent_vraag_plaats" if query.private else "groep_prive", language),
             intent=keys.WIJKAGENT,
             confidence=match.best.score if match.best else 1.0,
             decision=match.decision,
@@ -399,7 +399,7 @@ class Assistant:
         )
         parts.append(self._t("indeling_uitleg", language))
         buttons: tuple[Button, ...] = ()
-        if query.user and place.source != "geheugen":
+        if query.user and query.private and place.source != "geheugen":
             code = place.buurt or place.wijk or ""
             parts.append(self._t("onthouden_vraag", language, wijk=wijk.naam))
             buttons = (
@@ -487,7 +487,7 @@ class Assistant:
 
     async def _on_remember(self, value: str, query: Query, language: str) -> _Answer:
         place = self.districts.by_code(value)
-        if place is None or not query.user:
+        if place is None or not query.user or not query.private:
             return _Answer(self._t("verlopen_knop", language))
         self.memory.remember(query.user, value, self.today().isoformat())
         wijk = self.districts.wijken[place.wijk or ""].naam
@@ -511,6 +511,12 @@ class Assistant:
         return _Answer(
             self._t("vraag_stellen", language), buttons=self._faq_buttons(keys.MENU, language)
         )
+
+    def _recall(self, query: Query) -> Remembered | None:
+        """What the resident let us remember; never in a group, where others would read it."""
+        if not query.user or not query.private:
+            return None
+        return self.memory.recall(query.user)
 
     def _t(self, key: str, language: str, **values: object) -> str:
         return self.content.text(key, language, **values)

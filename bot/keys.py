@@ -49,6 +49,7 @@ TEXTS: dict[str, TextKey] = {
     "engels_noot": key(),
     # the wijkagent dialogue
     "wijkagent_vraag_plaats": key(),
+    "groep_prive": key(),
     "wijkagent_antwoord": key("buurt", "wijk"),
     "wijkagent_wijk": key("wijk"),
     "wijkagent_geen_naam": key("wijk"),

@@ -20,6 +20,7 @@ class Query:
     language: str | None = None  # the client's language code, a hint only
     user: str | None = None  # a pseudonymous key (see bot/memory.py), never a raw user id
     awaiting: str | None = None  # what the previous reply asked for, e.g. "plaats"
+    private: bool = True  # False in a group: nothing remembered about anyone may be shown
 
 
 @dataclass(frozen=True)

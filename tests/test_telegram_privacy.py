@@ -18,7 +18,7 @@ from bot.cli import build_assistant
 from bot.config import Settings
 from bot.storage import DATABASE_FILE, Database
 from tests.botapi_standin import callback_update, group_chat, text_update
-from tests.telegram_harness import running_bot, wait_until
+from tests.telegram_harness import running_bot, texts, wait_until
 
 ALICE = 718293645
 BOB = 829304756
@@ -116,3 +116,32 @@ async def test_nothing_in_the_data_directory_identifies_anyone(tmp_path: Path) -
         assert cur.execute("SELECT count(*) FROM conversation_state").fetchone() == (1,)
     assert {"wijk_memory", "conversation_state", "learning_log"} <= tables
     database.close()
+
+
+async def test_a_group_never_hears_what_the_bot_remembers_about_someone(tmp_path: Path) -> None:
+    """ "@bot wie is mijn wijkagent?" in a group once answered "U woont volgens mij in …"."""
+    data_dir = tmp_path / "data"
+    settings = dataclasses.replace(Settings.from_env(), offline=True, data_dir=data_dir)
+    async with running_bot(data_dir, build_assistant(settings, live=True)) as bot:
+        await bot.exchange(text_update(ALICE, "wie is mijn wijkagent?"), ALICE)
+        calls = await bot.exchange(text_update(ALICE, "7419"), ALICE)
+        buttons = [b["callback_data"] for row in calls[-1].value("reply_markup")["inline_keyboard"]
+                   for b in row]  # fmt: skip
+        remember = next(p for p in buttons if p.startswith("remember:"))
+        shown = bot.standin.sent[max(bot.standin.sent)]
+        await bot.exchange(callback_update(ALICE, remember, shown), ALICE)
+        private = texts(await bot.exchange(text_update(ALICE, "wie is mijn wijkagent?"), ALICE))
+        assert "De Hoven" in private[0]  # remembered, and said in the private chat
+
+        ask = text_update(ALICE, "@wijkbot_test_bot wie is mijn wijkagent?", chat=GROUP)
+        group = await bot.exchange(ask, GROUP["id"])
+        said = " ".join(texts(group))
+        assert "De Hoven" not in said and "eerder opgegeven" not in said
+        assert "privébericht" in said
+        # and no "shall I remember" buttons in the group either
+        place = await bot.exchange(
+            text_update(ALICE, "@wijkbot_test_bot 7419", chat=GROUP), GROUP["id"]
+        )
+        markups = [str(c.value("reply_markup")) for c in place]
+        assert not any("remember:" in m for m in markups)
+        assert bot.standin.invalid == []

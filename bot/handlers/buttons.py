@@ -11,14 +11,12 @@ from telegram.ext import ContextTypes
 from bot.handlers.common import (
     FORGET_ACTION,
     forget_chat,
-    language_of,
     note_reply,
+    query_for,
     send_reply,
     services,
-    user_key,
 )
 from bot.handlers.feedback import on_feedback
-from bot.messages import Query
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +32,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except TelegramError as exc:  # too old to answer: still give the resident a reply
         log.info("callback query not answered: %s", type(exc).__name__)
     # Stale and unknown data included: the core answers those with "verlopen_knop".
-    query = Query(
-        action=callback.data or "?", language=language_of(update), user=user_key(update, context)
-    )
+    query = query_for(update, context, action=callback.data or "?")
     if query.action == FORGET_ACTION:
         forget_chat(update, context)
     svc = services(context)

@@ -17,13 +17,12 @@ from bot.handlers.common import (
     kind_reply,
     language_of,
     note_reply,
+    query_for,
     send_messages,
     send_reply,
     services,
-    user_key,
 )
 from bot.handlers.gate import addressed_to
-from bot.messages import Query
 from bot.replies import Outgoing, main_menu
 
 
@@ -55,7 +54,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     svc = services(context)
     if action == FORGET_ACTION:
         forget_chat(update, context)
-    query = Query(action=action, language=language_of(update), user=user_key(update, context))
+    query = query_for(update, context, action=action)
     assistant = svc.assistant
     reply = await assistant.reply(query)
     await send_reply(update, context, reply)

@@ -21,7 +21,7 @@ from bot.conversation import ConversationState
 from bot.handlers.flood import FloodControl
 from bot.handlers.recent import RecentQuestions
 from bot.memory import pseudonym
-from bot.messages import Reply
+from bot.messages import Query, Reply
 from bot.replies import Outgoing, label_actions, render
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,16 @@ def chat_key(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
 def is_private(update: Update) -> bool:
     chat = update.effective_chat
     return chat is not None and chat.type == ChatType.PRIVATE
+
+
+def query_for(update: Update, context: ContextTypes.DEFAULT_TYPE, **fields: Any) -> Query:
+    """A Query with who is asking, in what language, and whether others can read the answer."""
+    return Query(
+        language=language_of(update),
+        user=user_key(update, context),
+        private=is_private(update),
+        **fields,
+    )
 
 
 def kind_reply(content: Content, key: str, language: str | None) -> Reply:

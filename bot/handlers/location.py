@@ -5,8 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import language_of, note_reply, send_reply, services, user_key
-from bot.messages import Query
+from bot.handlers.common import note_reply, query_for, send_reply, services
 
 
 async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -16,11 +15,7 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         location = message.venue.location
     if location is None:
         return
-    query = Query(
-        location=(location.latitude, location.longitude),
-        language=language_of(update),
-        user=user_key(update, context),
-    )
+    query = query_for(update, context, location=(location.latitude, location.longitude))
     svc = services(context)
     assistant = svc.assistant
     reply = await assistant.reply(query)

@@ -13,14 +13,12 @@ from bot import learning
 from bot.handlers.common import (
     chat_key,
     is_private,
-    language_of,
     note_reply,
+    query_for,
     send_reply,
     services,
-    user_key,
 )
 from bot.handlers.gate import without_mention
-from bot.messages import Query
 from bot.replies import offers_feedback
 
 
@@ -35,12 +33,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     action = svc.labels.get(text.strip().casefold())
     key = chat_key(update, context)
     awaiting = svc.state.get(key) if key and not action else None
-    query = Query(
-        text="" if action else text,
-        action=action,
-        language=language_of(update),
-        user=user_key(update, context),
-        awaiting=awaiting,
+    query = query_for(
+        update, context, text="" if action else text, action=action, awaiting=awaiting
     )
     reply = await assistant.reply(query)
     await send_reply(update, context, reply, feedback=True)
