@@ -62,7 +62,7 @@ from bot.handlers.text import on_text
 from bot.logs import mask_secrets, setup_logging
 from bot.reload import LiveAssistant
 from bot.storage import Database, load_or_create_secret
-from bot.telegram_request import AiohttpRequest
+from bot.telegram_request import AiohttpRequest, UpdatesRequest
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ def build_application(
         # aiohttp instead of httpx (see bot/telegram_request.py): a few warm connections serve
         # Telegram's 30 replies a second; requests wait for a free one instead of failing.
         .request(AiohttpRequest(CONNECTION_POOL_SIZE, pool_timeout=POOL_TIMEOUT_SECONDS))
-        .get_updates_request(AiohttpRequest(1, pool_timeout=POOL_TIMEOUT_SECONDS))
+        .get_updates_request(UpdatesRequest(1, pool_timeout=POOL_TIMEOUT_SECONDS))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

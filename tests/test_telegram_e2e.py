@@ -297,3 +297,25 @@ async def test_token_never_in_logs_and_no_message_text_at_info(
     assert TOKEN.split(":")[1] not in logged
     info_and_up = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
     assert "geheimezin" not in info_and_up
+
+
+async def test_an_update_the_library_cannot_read_is_logged_once_by_id_and_skipped(
+    tmp_path: Path, assistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One such update once made polling fetch the same batch forever, logging every text."""
+    caplog.set_level(logging.DEBUG)
+    async with running_bot(tmp_path, assistant) as bot:
+        broken = text_update(USER, "geheime tekst van Jan Jansen")
+        broken["message"]["date"] = "gisteren"  # no number: PTB cannot build the Message
+        broken_id = bot.standin.push(broken)
+        calls = await bot.exchange(text_update(USER, "/spoed"), USER)
+        assert "112" in texts(calls)[0]
+        await asyncio.sleep(0.3)
+        polls = bot.standin.methods().count("getUpdates")
+        assert bot.standin.updates_confirmed(broken_id)
+    assert polls < 20  # not a retry loop
+    mentions = [r for r in caplog.records if str(broken_id) in r.getMessage()]
+    assert len([r for r in mentions if r.levelno >= logging.WARNING]) == 1
+    assert "geheime" not in caplog.text and "Jansen" not in caplog.text  # at any level
+    info = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
+    assert str(USER) not in info
