@@ -16,6 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from importlib import resources
+
+import yaml
 
 PHONE = "[telefoon]"
 EMAIL = "[email]"
@@ -28,6 +31,15 @@ NUMBER = "[nummer]"
 NAME = "[naam]"
 PLACEHOLDERS = (PHONE, EMAIL, IBAN, PLATE, ADDRESS, URL, ACCOUNT, NUMBER, NAME)
 PLACEHOLDER_RE = re.compile(r"\[(?:" + "|".join(p[1:-1] for p in PLACEHOLDERS) + r")\]")
+
+
+def _load_words() -> dict[str, tuple[str, ...]]:
+    """The word lists live in scrub_words.yaml so that they read as lists, not as code."""
+    text = (resources.files("bot") / "scrub_words.yaml").read_text(encoding="utf-8")
+    return {key: tuple(value.split()) for key, value in yaml.safe_load(text).items()}
+
+
+_WORDS = _load_words()
 
 _L = r"[^\W\d_]"  # one letter, accents included
 _WORD = rf"{_L}+(?:['’-]{_L}+)*"
@@ -135,22 +147,7 @@ def _phones_in_run(run: str, keep: frozenset[str]) -> str:
 # -- licence plates --------------------------------------------------------------------------
 
 # The RDW side codes 1-14 (9 = digit, X = letter), e.g. 12-ABC-3 (7), XX-999-X (9), 1-ABC-23 (8).
-SIDECODES = (
-    "XX-99-99",
-    "99-99-XX",
-    "99-XX-99",
-    "XX-99-XX",
-    "XX-XX-99",
-    "99-XX-XX",
-    "99-XXX-9",
-    "9-XXX-99",
-    "XX-999-X",
-    "X-999-XX",
-    "XXX-99-X",
-    "X-99-XXX",
-    "9-XX-999",
-    "999-XX-9",
-)
+SIDECODES = _WORDS["sidecodes"]
 
 
 def _plate_pattern(separator: str, letter: str) -> str:
@@ -179,89 +176,14 @@ _HOUSE_NUMBER = (
 )
 _AFTER_NUMBER = r"(?![\d:,.]\d|\s?%|\d)"
 # Two-letter words that follow a year or count: "sinds 2019 in Deventer" is no postcode.
-_NOT_POSTCODE_LETTERS = frozenset(
-    [
-        "al",
-        "as",
-        "da",
-        "de",
-        "el",
-        "en",
-        "er",
-        "ga",
-        "ha",
-        "he",
-        "ik",
-        "in",
-        "is",
-        "je",
-        "ja",
-        "la",
-        "me",
-        "na",
-        "nu",
-        "of",
-        "om",
-        "op",
-        "re",
-        "so",
-        "ta",
-        "te",
-        "to",
-        "tv",
-        "uu",
-        "we",
-        "ze",
-        "zo",
-    ]
-)
+_NOT_POSTCODE_LETTERS = frozenset(_WORDS["not_postcode_letters"])
 _POSTCODE_NUMBER_RE = re.compile(
     rf"\b(?P<pc4>[1-9]\d{{3}})\s?(?P<letters>[A-Za-z]{{2}})\b,?\s*(?:nr\.?\s?)?"
     rf"\d{{1,5}}(?:\s?-\s?\d{{1,4}}|\s?[A-Za-z](?![\w'’]))?{_AFTER_NUMBER}"
 )
 _POSTCODE_RE = re.compile(r"\b(?P<pc4>[1-9]\d{3})\s?(?P<letters>[A-Za-z]{2})\b")
 
-STREET_SUFFIXES = [
-    "straat",
-    "str.",
-    "str",
-    "weg",
-    "laan",
-    "plein",
-    "singel",
-    "gracht",
-    "kade",
-    "dijk",
-    "steeg",
-    "pad",
-    "hof",
-    "markt",
-    "dreef",
-    "allee",
-    "park",
-    "erf",
-    "veld",
-    "wal",
-    "ring",
-    "baan",
-    "plantsoen",
-    "boulevard",
-    "haven",
-    "poort",
-    "hoek",
-    "kamp",
-    "brink",
-    "kerkhof",
-    "straatweg",
-    "straatje",
-    "pleintje",
-    "erve",
-    "oord",
-    "hoeve",
-    "horst",
-    "stede",
-    "wetering",
-]
+STREET_SUFFIXES = _WORDS["street_suffixes"]
 _SUFFIX_ALT = "|".join(re.escape(s) for s in sorted(STREET_SUFFIXES, key=len, reverse=True))
 _PARTICLES = r"(?:van|de|der|den|het|ten|ter|op|aan|in\s+'t|'t)"
 _PREFIX = rf"(?:[A-Z]{_L}*\.?\s+(?:{_PARTICLES}\s+)*){{0,3}}"
@@ -283,201 +205,12 @@ _STREET_CUE_RE = re.compile(
 )
 
 # Words that stand before a number without being a street: times, counts, dates, lines.
-MONTHS = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
+MONTHS = _WORDS["months"]
 
 NOT_STREET_WORDS = frozenset(
-    [
-        "om",
-        "rond",
-        "vanaf",
-        "tot",
-        "sinds",
-        "na",
-        "voor",
-        "tussen",
-        "ongeveer",
-        "ruim",
-        "circa",
-        "al",
-        "pas",
-        "nog",
-        "maar",
-        "bijna",
-        "zo'n",
-        "dan",
-        "sind",
-        "bel",
-        "belt",
-        "bellen",
-        "gebeld",
-        "bellen",
-        "nummer",
-        "nr",
-        "huisnummer",
-        "lijn",
-        "bus",
-        "tram",
-        "trein",
-        "spoor",
-        "in",
-        "op",
-        "aan",
-        "van",
-        "bij",
-        "met",
-        "naar",
-        "uit",
-        "door",
-        "over",
-        "onder",
-        "per",
-        "en",
-        "of",
-        "is",
-        "was",
-        "ben",
-        "zijn",
-        "heb",
-        "hebt",
-        "heeft",
-        "had",
-        "word",
-        "wordt",
-        "werd",
-        "ik",
-        "je",
-        "jij",
-        "u",
-        "we",
-        "wij",
-        "ze",
-        "zij",
-        "hij",
-        "het",
-        "de",
-        "een",
-        "die",
-        "dat",
-        "dit",
-        "deze",
-        "er",
-        "hier",
-        "daar",
-        "week",
-        "weken",
-        "dag",
-        "dagen",
-        "jaar",
-        "jaren",
-        "maand",
-        "maanden",
-        "uur",
-        "uren",
-        "minuut",
-        "minuten",
-        "keer",
-        "kamer",
-        "groep",
-        "klas",
-        "hoofdstuk",
-        "artikel",
-        "pagina",
-        "blz",
-        "stap",
-        "vraag",
-        "optie",
-        "punt",
-        "code",
-        "pin",
-        "pincode",
-        "kenteken",
-        "postcode",
-        "maandag",
-        "dinsdag",
-        "woensdag",
-        "donderdag",
-        "vrijdag",
-        "zaterdag",
-        "zondag",
-        *MONTHS,
-        "jan",
-        "feb",
-        "mrt",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "okt",
-        "nov",
-        "dec",
-        "the",
-        "at",
-        "on",
-        "in",
-        "of",
-        "to",
-        "for",
-        "from",
-        "since",
-        "about",
-        "around",
-        "call",
-    ]
+    _WORDS["not_street_words"] + MONTHS + _WORDS["month_abbreviations"] + _WORDS["weekdays"]
 )
-UNITS_AFTER = frozenset(
-    [
-        "uur",
-        "u",
-        "euro",
-        "eur",
-        "minuten",
-        "min",
-        "minuut",
-        "seconden",
-        "sec",
-        "jaar",
-        "jaren",
-        "keer",
-        "maal",
-        "procent",
-        "km",
-        "kilometer",
-        "meter",
-        "m",
-        "kilo",
-        "kg",
-        "gram",
-        "liter",
-        "personen",
-        "mensen",
-        "man",
-        "jongeren",
-        "kinderen",
-        "auto's",
-        "autos",
-        "fietsen",
-        "dagen",
-        "weken",
-        "maanden",
-        "stuks",
-        *MONTHS,
-    ]
-)
+UNITS_AFTER = frozenset(_WORDS["units_after"] + MONTHS)
 _NEXT_WORD_RE = re.compile(rf"\s*({_L}+(?:'s)?)")
 
 
