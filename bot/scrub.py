@@ -8,7 +8,8 @@ none of that may be kept. Each kind is replaced by a placeholder that keeps the 
 Pattern-based, so it errs towards removing: a time ("20:30"), a year ("2021"), a bare four-digit
 postcode ("7415") and short lines ("112") stay, because they carry meaning and identify no one.
 Numbers from the line registry (content/lijnen.yaml, e.g. 0900-8844) stay too: they are public.
-Names of people are only caught after a clear cue ("ik heet …"); see docs/privacy.md.
+Phone numbers are confirmed with the phonenumbers library (libphonenumber's data). Names of people
+are only caught after a clear cue ("ik heet …"); see docs/privacy.md.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
+from itertools import accumulate
 
+import phonenumbers
 import yaml
 
 PHONE = "[telefoon]"
@@ -75,73 +78,300 @@ def _iban_checksum_ok(candidate: str) -> bool:
 
 # -- phone numbers ---------------------------------------------------------------------------
 
-# A run of digits with the separators people type in numbers: spaces, dashes, dots, brackets.
+# A run of at least eight digits with the separators people type in numbers: spaces, dashes,
+# dots, brackets. The first character comes first so that the engine can skip to it; the
+# lookbehind then checks that the run starts at a boundary (not inside "v2.3" or after "20:").
 # Validated per group afterwards, because one run may hold two numbers or a date and a number.
-_DIGIT_RUN_RE = re.compile(r"(?<![\w/:])(?:\+|\(\+?)?\d(?:(?:\s?[-./]\s?|\s|\)\s?|\s?\()?\d)*\)?")
-_GROUP_RE = re.compile(r"\+?\d+")
-_SERVICE_PREFIXES = ("0800", "0900", "0906", "0909")
+_RUN_SEP = r"(?:\s?[-./]\s?|\s|\)\s?|\s?\()"
+_DIGIT_RUN_RE = re.compile(
+    r"[(+\d](?<![\w/:].)(?:(?<=\()\+?\d|(?<=\+)\d|(?<=\d))"
+    rf"(?=(?:{_RUN_SEP}?\d){{7}})\d*+(?:{_RUN_SEP}\d++)*+\)?"  # eight digits or more
+)
+_NON_DIGITS_RE = re.compile(r"(\D+)")
+_NUMBER_START_RE = re.compile(r"(?:^|\D)[0+]")  # a group that starts with 0, or a +
+_NL_CODE = 31
+_SERVICE_STARTS = ("08", "09")  # 0800, 0900, 085, 088: these have 8 to 11 digits, others 10
+_SPECIAL_STARTS = ("00", *_SERVICE_STARTS)  # international or service: several candidates
+_SPECIAL_START_RE = re.compile(r"0(?<!\d.)\D*[089]")
+_TEN_DIGITS_RE = re.compile(r"0(?<!\d.)(?=((?:\D*\d){9})(?!\d))")  # the nine after the 0
+_MAX_BODY = 15  # E.164: at most 15 digits after the +
+_MIN_BODY = 8  # shorter international numbers are rare and look like counts
 
 
-def _national_digits(groups: list[str]) -> str | None:
-    """The number as dialled in the Netherlands if these groups form a phone number, else None."""
-    raw = "".join(groups)
-    digits = raw.lstrip("+")
-    if raw.startswith("+") or digits.startswith("00"):
-        body = digits[2:] if digits.startswith("00") else digits
-        if body.startswith("31"):  # +31 6 1234 5678, 0031 570 123456, +31 (0)6 12345678
-            national = "0" + body[2:].removeprefix("0")
-            return national if len(national) == 10 else None
-        return body if 8 <= len(body) <= 15 else None
-    if not digits.startswith("0"):
+@dataclass
+class _PhoneCheck:
+    """Asks phonenumbers whether digits form a valid number: cached, and bounded per message.
+
+    Validation is the slow part of scrubbing (tens of microseconds a number), so answers are
+    cached, and one message may ask at most `lookups` new questions. A message crammed with
+    hundreds of different numbers is a list; past the limit the shape alone decides (ten digits
+    with a 0, or a + and 8 to 15 digits), which errs towards removing.
+    """
+
+    lookups: int = 32
+
+    def national(self, digits: str) -> bool:
+        """A Dutch number as dialled at home, "0612345678"."""
+        known = _PHONE_CACHE.get((_NL_CODE, digits[1:]))
+        if known is not None:
+            return known
+        return self._valid(_NL_CODE, digits[1:], shape_ok=_national_shape_ok(digits))
+
+    def international(self, body: str) -> bool:
+        """A number after + or 00, country code first."""
+        code = _country_code(body)
+        if code is None:
+            return False
+        return self._valid(code, body[len(str(code)) :], shape_ok=True)
+
+    def _valid(self, code: int, nsn: str, *, shape_ok: bool) -> bool:
+        key = (code, nsn)
+        known = _PHONE_CACHE.get(key)
+        if known is not None:
+            return known
+        if self.lookups <= 0:
+            return shape_ok
+        self.lookups -= 1
+        if len(_PHONE_CACHE) >= _PHONE_CACHE_SIZE:  # a long-running bot sees many numbers
+            _PHONE_CACHE.clear()
+        answer = _PHONE_CACHE[key] = _phonenumbers_says_valid(code, nsn)
+        return answer
+
+
+_PHONE_CACHE: dict[tuple[int, str], bool] = {}
+_PHONE_CACHE_SIZE = 20_000
+
+
+def _country_code(body: str) -> int | None:
+    """The calling code at the start of body (codes are prefix-free: at most one fits)."""
+    for size in (1, 2, 3):
+        code = int(body[:size])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return code
+    return None
+
+
+def _phonenumbers_says_valid(code: int, nsn: str) -> bool:
+    """libphonenumber's verdict; a written trunk zero ("+32 (0)470 …") is tried without it too.
+
+    The number is built directly instead of parsed from text: parsing costs several times as much
+    and the digits are already separated from the rest of the message.
+    """
+    tries = [nsn, nsn.lstrip("0")] if nsn.startswith("0") else [nsn]
+    for digits in tries:
+        if not digits:
+            continue
+        number = phonenumbers.PhoneNumber(country_code=code, national_number=int(digits))
+        zeros = len(digits) - len(digits.lstrip("0"))
+        if zeros:  # Italian numbers keep their leading zero after the country code
+            number.italian_leading_zero = True
+            number.number_of_leading_zeros = zeros
+        if phonenumbers.is_valid_number(number):
+            return True
+    return False
+
+
+def _national_shape_ok(digits: str) -> bool:
+    """The old shape rule, used when phonenumbers is not asked: ten digits, or a service number."""
+    return len(digits) == 10 or (digits.startswith(_SERVICE_STARTS) and len(digits) in (8, 11))
+
+
+@dataclass
+class _Run:
+    """One digit run split into groups of digits and what stands between them.
+
+    `before[k]` counts the digits in the groups before group k, so the number of groups that hold
+    exactly n digits from group i is found with one lookup in `group_ending_at`, not a loop.
+    """
+
+    groups: list[str]
+    seps: list[str]  # seps[k] stands between groups k and k+1
+    lead: str  # "(", "+", "(+" or "" before the first group
+    plus: frozenset[int]  # the groups written with a + before them
+    offsets: list[int]  # where group k starts in the run is offsets[2 * k]
+    digits: str
+    before: list[int]
+    group_ending_at: dict[int, int]
+
+    @classmethod
+    def parse(cls, text: str) -> _Run:
+        parts = _NON_DIGITS_RE.split(text)
+        lead = ""
+        if parts[0] == "":
+            lead, parts = parts[1], parts[2:]
+        if parts[-1] == "":
+            parts.pop()
+        if len(parts) % 2 == 0:  # a trailing ")" is not a separator
+            parts.pop()
+        groups, seps = parts[0::2], parts[1::2]
+        plus = (
+            frozenset(k for k, sep in enumerate([lead, *seps]) if sep.endswith("+"))
+            if "+" in text
+            else frozenset()
+        )
+        offsets = list(accumulate(map(len, parts), initial=len(lead)))
+        before = list(accumulate(map(len, groups), initial=0))
+        ending = {n: k - 1 for k, n in enumerate(before)}
+        return cls(groups, seps, lead, plus, offsets, "".join(groups), before, ending)
+
+    def span(self, i: int, j: int) -> tuple[int, int]:
+        """Where groups i to j stand in the run."""
+        return self.offsets[2 * i], self.offsets[2 * j + 1]
+
+    def looks_like_date(self, i: int) -> bool:
+        """1-2-2021 or 01.02.21 followed by a time; 06.12.34.56.78 (five groups) is a number."""
+        g, s = self.groups, self.seps
+        if len(g) < i + 3 or len(g[i]) > 2 or len(g[i + 1]) > 2:
+            return False
+        if s[i].strip() not in ("-", "/", ".") or s[i + 1] != s[i]:
+            return False
+        if len(g[i + 2]) == 4:
+            return True
+        return len(g[i + 2]) == 2 and (len(g) == i + 3 or s[i + 2] != s[i])
+
+    def ends(self, i: int, first_digit: int, counts: Iterable[int]) -> list[tuple[int, str]]:
+        """(last group, digits) for each count of digits from `first_digit` that ends a group."""
+        found = []
+        for count in counts:
+            j = self.group_ending_at.get(first_digit + count)
+            if j is not None and j >= i:
+                found.append((j, self.digits[first_digit : first_digit + count]))
+        return found
+
+
+_SERVICE_COUNTS = (11, 10, 9, 8)
+_BODY_COUNTS = tuple(range(_MAX_BODY + 1, _MIN_BODY - 1, -1))  # +1: room for a written "(0)"
+
+
+def _phone_at(run: _Run, i: int, keep: frozenset[str], check: _PhoneCheck) -> tuple[int, bool]:
+    """(last group, public) of the phone number that starts at group i, or (-1, False)."""
+    first = run.before[i]
+    plus = i in run.plus
+    if plus or run.groups[i].startswith("00"):
+        found = run.ends(i, first if plus else first + 2, _BODY_COUNTS)
+        candidates = [(j, *_international_form(body)) for j, body in found]
+    else:
+        counts = _SERVICE_COUNTS if run.digits.startswith(_SERVICE_STARTS, first) else (10,)
+        candidates = [(j, n, False) for j, n in run.ends(i, first, counts)]
+    chosen = _choose(candidates, keep, check)
+    if chosen[0] > i + 1 and run.looks_like_date(i):
+        # 01.02.21 12.00 is a date and a time: only the first two groups may be a number
+        chosen = _choose([c for c in candidates if c[0] <= i + 1], keep, check)
+    return chosen
+
+
+def _choose(
+    candidates: list[tuple[int, str, bool]], keep: frozenset[str], check: _PhoneCheck
+) -> tuple[int, bool]:
+    """A public number from the registry first; else the longest one phonenumbers accepts.
+
+    Longest, so that "+32 470 12 34 56" is taken whole and not cut after the first plausible
+    length. Candidates are (last group, number, international), longest first.
+    """
+    for j, number, _ in candidates:
+        if number in keep:
+            return j, True
+    for j, number, abroad in candidates:
+        if check.international(number) if abroad else check.national(number):
+            return j, False
+    return -1, False
+
+
+def _international_form(body: str) -> tuple[str, bool]:
+    """A Dutch number after +31/0031 as dialled at home ("+31 (0)6 …" too); others stay as body."""
+    if body.startswith(str(_NL_CODE)):
+        return "0" + body[2:].removeprefix("0"), False
+    return body, True
+
+
+def _simple_run(text: str, keep: frozenset[str], check: _PhoneCheck) -> str | None:
+    """Most runs are one Dutch number in one or two groups ("06-12345678", "0900-8844"): decided
+    without taking the run apart. None when the general path has to look."""
+    parts = _NON_DIGITS_RE.split(text, maxsplit=1)
+    if not parts[-1].isdigit() or not parts[0].startswith("0") or parts[0].startswith("00"):
         return None
-    if digits.startswith(_SERVICE_PREFIXES) and len(digits) in (8, 11):
-        return digits
-    return digits if len(digits) == 10 else None
+    digits = "".join(parts[0::2])
+    if digits in keep:
+        return text
+    counts = _SERVICE_COUNTS if digits.startswith(_SERVICE_STARTS) else (10,)
+    if len(digits) in counts and check.national(digits):
+        return PHONE
+    return None
 
 
-def _looks_like_date(groups: list[str], separators: list[str]) -> bool:
-    """1-2-2021 or 01.02.21 followed by a time; 06.12.34.56.78 (five groups) is a number."""
-    if len(groups) < 3 or len(groups[0]) > 2 or len(groups[1]) > 2:
-        return False
-    if separators[0].strip() not in ("-", "/", ".") or separators[1] != separators[0]:
-        return False
-    if len(groups[2]) == 4:
-        return True
-    return len(groups[2]) == 2 and (len(groups) == 3 or separators[2] != separators[0])
-
-
-def _phones_in_run(run: str, keep: frozenset[str]) -> str:
+def _phones_in_run(text: str, keep: frozenset[str], check: _PhoneCheck) -> str:
     """Replaces every phone number inside one digit run; other digits stay as they were."""
-    spans = [(m.start(), m.end(), m.group()) for m in _GROUP_RE.finditer(run)]
-    all_groups = [g for _, _, g in spans]
-    all_seps = [run[spans[k][1] : spans[k + 1][0]] for k in range(len(spans) - 1)]
+    if not _NUMBER_START_RE.search(text):  # "1 1 1 …": no group can start a number
+        return text
+    simple = _simple_run(text, keep, check)
+    if simple is not None:
+        return simple
+    if _nothing_to_find(text, keep, check):
+        return text
+    run = _Run.parse(text)
     out: list[str] = []
     cursor = 0
-    i = 0
-    while i < len(spans):
-        found = None
-        for j in range(i, min(i + 7, len(spans))):
-            groups = [g for _, _, g in spans[i : j + 1]]
-            if j == i + 2 and _looks_like_date(all_groups[i:], all_seps[i:]):
-                break
-            national = _national_digits(groups)
-            if national is not None:
-                found = (j, national)
-                break
-        if found is None:
-            i += 1
-            continue
-        j, national = found
-        start, end = spans[i][0], spans[j][1]
-        # "(0570) 123456": the bracket belongs to the number; "(06-12345678)" keeps its brackets.
-        if start > 0 and run[start - 1] == "(" and ")" in run[start:end]:
+    for i, j, public in _numbers_in_run(run, keep, check):
+        start, end = run.span(i, j)
+        if i in run.plus:
             start -= 1
-        out.append(run[cursor:start])
-        out.append(run[start:end] if national in keep else PHONE)
+        # "(0570) 123456": the bracket belongs to the number; "(06-12345678)" keeps its brackets.
+        if start > 0 and text[start - 1] == "(" and ")" in text[start:end]:
+            start -= 1
+        out.append(text[cursor:start])
+        out.append(text[start:end] if public else PHONE)
         cursor = end
-        i = j + 1
-    out.append(run[cursor:])
+    out.append(text[cursor:])
     return "".join(out)
+
+
+def _nothing_to_find(text: str, keep: frozenset[str], check: _PhoneCheck) -> bool:
+    """Whether a long run holds no number, decided by the regex engine before splitting it up.
+
+    Without a + or a service or international start, a number is ten digits from a group that
+    starts with 0 to the end of a group; findall lists them all ("0 6 0 6 …" has a thousand, all
+    "0606060606"), and only the distinct ones are checked.
+    """
+    if "+" in text or _SPECIAL_START_RE.search(text):
+        return False
+    tens = {_NON_DIGITS_RE.sub("", "0" + t) for t in set(_TEN_DIGITS_RE.findall(text))}
+    return not any(n in keep or check.national(n) for n in tens)
+
+
+def _numbers_in_run(
+    run: _Run, keep: frozenset[str], check: _PhoneCheck
+) -> list[tuple[int, int, bool]]:
+    """(first group, last group, public) of each phone number in the run, left to right.
+
+    A long run ("0 6 0 6 …", hundreds of groups) has a possible start at every group with a 0.
+    Ordinary Dutch numbers (ten digits, one candidate each) are therefore decided in bulk, once
+    per distinct candidate; only the rest (service numbers, +, 00) is looked at one by one.
+    """
+    b, digits, ends = run.before, run.digits, run.group_ending_at
+    starts = [i for i, g in enumerate(run.groups) if g[0] == "0"]
+    special = {
+        i for i in starts if digits.startswith(_SPECIAL_STARTS, b[i])
+    } | run.plus  # 00…, 08…, 09…, +…
+    tens = [(i, ends[b[i] + 10]) for i in starts if i not in special and b[i] + 10 in ends]
+    numbers = {i: digits[b[i] : b[i] + 10] for i, _ in tens}
+    good = {n: n in keep or check.national(n) for n in set(numbers.values())}
+    candidates = sorted([(i, j) for i, j in tens if good[numbers[i]]] + [(i, -1) for i in special])
+    found: list[tuple[int, int, bool]] = []
+    free = 0  # the first group not yet part of a number
+    for i, j in candidates:
+        if i < free:
+            continue
+        if j < 0:
+            j, public = _phone_at(run, i, keep, check)
+            if j < 0:
+                continue
+        elif j > i + 1 and run.looks_like_date(i):  # 01.02.21 12.00: a date and a time
+            continue
+        else:
+            public = numbers[i] in keep
+        found.append((i, j, public))
+        free = j + 1
+    return found
 
 
 # -- licence plates --------------------------------------------------------------------------
@@ -247,7 +477,8 @@ class Scrubber:
         text = _ACCOUNT_RE.sub(ACCOUNT, text)
         text = _IBAN_NL_RE.sub(IBAN, text)
         text = _IBAN_ANY_RE.sub(lambda m: IBAN if _iban_checksum_ok(m.group()) else m.group(), text)
-        text = _DIGIT_RUN_RE.sub(lambda m: _phones_in_run(m.group(), self.keep), text)
+        check = _PhoneCheck()
+        text = _DIGIT_RUN_RE.sub(lambda m: _phones_in_run(m.group(), self.keep, check), text)
         text = _POSTCODE_NUMBER_RE.sub(_postcode_number, text)
         text = _POSTCODE_RE.sub(_postcode_only, text)  # before plates: 7411BR is a postcode
         for plate in _PLATE_RES:
