@@ -400,8 +400,9 @@ _PLATE_RES = (
 
 # -- addresses -------------------------------------------------------------------------------
 
+# A house number never starts with 0, so "Politie 0900-8844" is a line, not an address.
 _HOUSE_NUMBER = (
-    r"(?:nr\.?\s?|nummer\s)?\d{1,4}"
+    r"(?:nr\.?\s?|nummer\s)?[1-9]\d{0,3}"
     r"(?:\s?-\s?\d{1,4}|/\d{1,4}|\s?(?:bis|hs|bg|huis|rood|zw|I{1,3}|i{1,3})\b|\s?[A-Za-z](?![\w'’]))?"
 )
 _AFTER_NUMBER = r"(?![\d:,.]\d|\s?%|\d)"

@@ -143,6 +143,8 @@ UNCHANGED = [
     "7415",
     "€ 1.250",
     "de fiets kostte 12.50 euro",
+    "Politie 0900-8844",
+    "Fraudehelpdesk 088-786 73 72",
 ]
 
 
