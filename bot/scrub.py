@@ -10,12 +10,17 @@ postcode ("7415") and short lines ("112") stay, because they carry meaning and i
 Numbers from the line registry (content/lijnen.yaml, e.g. 0900-8844) stay too: they are public.
 Phone numbers are confirmed with the phonenumbers library (libphonenumber's data). Names of people
 are only caught after a clear cue ("ik heet …"); see docs/privacy.md.
+
+Every pattern is linear in the length of the message: a match can only start at a boundary, and
+repetitions are possessive, so no pattern rescans the text from every position. Patterns start
+with the character they need (a digit, "@") where they can, because the regex engine skips to
+such a character quickly; a pattern that starts with a lookbehind is tried at every position.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from itertools import accumulate
@@ -45,27 +50,144 @@ def _load_words() -> dict[str, tuple[str, ...]]:
 _WORDS = _load_words()
 
 _L = r"[^\W\d_]"  # one letter, accents included
-_WORD = rf"{_L}+(?:['’-]{_L}+)*"
+
+# -- pattern helpers -------------------------------------------------------------------------
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    """A regex alternation of literal words, longest first so that "januari" wins over "jan"."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+def _trie_pattern(sequences: Iterable[str], token: Callable[[str], str] = re.escape) -> str:
+    """One regex for many token sequences, sharing prefixes, so that a start costs a few steps.
+
+    An alternation of 42 plate shapes (or 46 units) is tried one by one at every start; as a
+    trie the engine follows one branch per character instead.
+    """
+    trie: dict[str, dict] = {}
+    for sequence in sequences:
+        node = trie
+        for item in sequence:
+            node = node.setdefault(item, {})
+        node[""] = {}
+
+    def walk(node: dict[str, dict]) -> str:
+        branches = [token(t) + walk(child) if t else "" for t, child in node.items()]
+        if len(branches) == 1:
+            return branches[0]
+        return "(?:" + "|".join(sorted(branches, key=len, reverse=True)) + ")"
+
+    return walk(trie)
+
+
+def _lookbehind_any(words: Iterable[str], before: str = "", after: str = "") -> str:
+    """A test that one of words (a space in one: any whitespace character) ends here.
+
+    Built as lookbehinds: one per last character, then one per length (a lookbehind needs a
+    fixed width) with an alternation inside. A position costs the engine one or two checks,
+    where 40 endings tried one by one, or a test in Python, would cost forty.
+    """
+    groups: dict[str, dict[int, list[str]]] = {}
+    for word in sorted(set(words)):
+        tail = word[len(word.rstrip()) - 1 :]  # the last character and the spaces after it
+        groups.setdefault(tail, {}).setdefault(len(word), []).append(_spaced(re.escape(word)))
+    tests = []
+    for tail, by_width in sorted(groups.items()):
+        inner = "|".join(
+            rf"(?<={before}(?:{'|'.join(ws)}){after})" for _, ws in sorted(by_width.items())
+        )
+        tests.append(rf"(?<={_spaced(re.escape(tail))}{after})(?:{inner})")
+    return "(?:" + "|".join(tests) + ")"
+
+
+def _spaced(pattern: str) -> str:
+    r"""An escaped space (``\ ``) in pattern becomes "any whitespace character"."""
+    return pattern.replace(r"\ ", r"\s")
+
+
+def _replace_spans(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """text with each (start, end, replacement) applied; spans are sorted and do not overlap."""
+    if not spans:
+        return text
+    out: list[str] = []
+    cursor = 0
+    for start, end, replacement in spans:
+        out.append(text[cursor:start])
+        out.append(replacement)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
 
 # -- URLs, e-mail, accounts ------------------------------------------------------------------
 
+_AT = r"(?:\s?(?:@|\[at\]|\(at\))\s?)"
+_DOT = r"(?:\.|\s?(?:\[dot\]|\(dot\))\s?)"
+# The local part starts at a boundary and is taken whole (possessive), so a long run of letters
+# without an "@" costs one scan, not one per position. The domain needs at least one dot.
 _EMAIL_RE = re.compile(
-    r"[\w.+-]+\s?(?:@|\[at\]|\(at\))\s?[\w-]+(?:\s?(?:\.|\[dot\]|\(dot\))\s?[\w-]+)*\.[a-z]{2,}",
+    rf"[\w.+-](?<![\w.+-].)[\w.+-]*+{_AT}(?P<domain>[\w-]++(?:{_DOT}[\w-]++)++)",
     re.IGNORECASE,
 )
+_LABEL_SEP_RE = re.compile(_DOT, re.IGNORECASE)
+_TLD_RE = re.compile(r"[a-z]{2,}", re.IGNORECASE)
+
+
+def _email(match: re.Match[str]) -> str:
+    """The address up to its last ".xx" label that can end a domain; without one it is none.
+
+    The domain is taken greedily and without backtracking, so the check for a real ending
+    ("jan@ziggo.nl", not "jan@ziggo.123") happens here; whatever follows the ending stays.
+    """
+    domain = match.group("domain")
+    seps = list(_LABEL_SEP_RE.finditer(domain))
+    ends = [s.start() for s in seps[1:]] + [len(domain)]
+    for sep, label_end in zip(reversed(seps), reversed(ends), strict=True):
+        if sep.group() == "." and _TLD_RE.fullmatch(domain, sep.end(), label_end):
+            return EMAIL + domain[label_end:]
+    return match.group()
+
+
+def _looks_like_email(lowered: str) -> bool:
+    """Cheap test before the e-mail pattern: an @, or an "at" in brackets."""
+    return "@" in lowered or "[at]" in lowered or "(at)" in lowered
+
+
 # A link with a scheme or www., or a domain with a path (facebook.com/jan.jansen). A bare domain
 # ("marktplaats.nl") stays: it names a service, not a person, and helps to read the question.
-_URL_RE = re.compile(
-    r"(?:\b(?:https?://|www\.)[^\s<>\"]+"
-    r"|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/[^\s<>\"]*)",
-    re.IGNORECASE,
-)
-_ACCOUNT_RE = re.compile(r"(?<![\w@])@[A-Za-z]\w{3,31}\b")
+_URL_SCHEME_RE = re.compile(r"[hw](?<!\w.)(?:(?<=h)ttps?://|(?<=w)ww\.)[^\s<>\"]++", re.IGNORECASE)
+_URL_PATH_RE = re.compile(r"[\w-](?<![\w.-].)(?P<host>[\w-]*+(?:\.[\w-]++)++)/[^\s<>\"]*+")
+_HOST_END_RE = re.compile(r"\.[a-z]{2,}$", re.IGNORECASE)
+
+
+def _url(match: re.Match[str]) -> str:
+    """Trailing punctuation belongs to the sentence, not the link; a host needs a real ending."""
+    host = match.groupdict().get("host")
+    if host is not None and not _HOST_END_RE.search(host):
+        return match.group()
+    url = match.group()
+    stripped = url.rstrip(".,;:!?)'\"")
+    return URL + url[len(stripped) :]
+
+
+def _urls(text: str, lowered: str) -> str:
+    """Links with a scheme or www. first; then a domain with a path. Both need a "/" or "www."."""
+    if "www." in lowered or "://" in text:
+        text = _URL_SCHEME_RE.sub(_url, text)
+    if "/" in text:
+        text = _URL_PATH_RE.sub(_url, text)
+    return text
+
+
+# "@" first: the engine jumps from "@" to "@"; the lookbehind then checks what stands before it.
+_ACCOUNT_RE = re.compile(r"@(?<![\w@]@)[A-Za-z]\w{3,31}\b")
 
 # -- bank accounts ---------------------------------------------------------------------------
 
-_IBAN_NL_RE = re.compile(r"\bNL\s?\d{2}\s?[A-Z]{4}(?:\s?\d){10}\b", re.IGNORECASE)
-_IBAN_ANY_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]){11,30}\b")
+# The first letter comes first so that the engine can skip to it, then the boundary check.
+_IBAN_NL_RE = re.compile(r"n(?<!\w.)l\s?\d{2}\s?[A-Z]{4}(?:\s?\d){10}\b", re.IGNORECASE)
+_IBAN_ANY_RE = re.compile(r"[A-Z](?<!\w.)[A-Z]\d{2}(?:\s?[A-Z0-9]){11,30}\b")
 
 
 def _iban_checksum_ok(candidate: str) -> bool:
@@ -74,6 +196,10 @@ def _iban_checksum_ok(candidate: str) -> bool:
     moved = compact[4:] + compact[:4]
     digits = "".join(str(int(ch, 36)) for ch in moved)
     return int(digits) % 97 == 1
+
+
+def _iban(match: re.Match[str]) -> str:
+    return IBAN if _iban_checksum_ok(match.group()) else match.group()
 
 
 # -- phone numbers ---------------------------------------------------------------------------
@@ -379,124 +505,52 @@ def _numbers_in_run(
 # The RDW side codes 1-14 (9 = digit, X = letter), e.g. 12-ABC-3 (7), XX-999-X (9), 1-ABC-23 (8).
 SIDECODES = _WORDS["sidecodes"]
 
-
-def _plate_pattern(separator: str, letter: str) -> str:
-    shapes = []
-    for code in SIDECODES:
-        groups = [
-            (letter if g[0] == "X" else r"\d") + "{" + str(len(g)) + "}" for g in code.split("-")
-        ]
-        shapes.append(separator.join(groups))
-    return r"(?<![\w-])(?:" + "|".join(shapes) + r")(?![\w-])"
+_PLATE_TOKENS = {"X": "[A-Za-z]", "9": r"\d", "-": r"\s?-\s?", " ": " "}
 
 
-# With a dash or no separator letters may be lower case ("ab-12-cd"); with spaces only upper
-# case counts, or "20 uur 3" would be a plate.
-_PLATE_RES = (
-    re.compile(_plate_pattern(r"\s?-\s?", "[A-Za-z]")),
-    re.compile(_plate_pattern("", "[A-Za-z]")),
-    re.compile(_plate_pattern(" ", "[A-Z]")),
+def _plate_shapes() -> list[str]:
+    """Every side code with a dash ("12-ABC-3"), without separator ("12abc3") and with spaces."""
+    return [code.replace("-", sep) for code in SIDECODES for sep in ("-", "", " ")]
+
+
+# The first character comes first (so the engine can skip to letters and digits) and must start
+# a word; the rest follows the side codes as a trie. With spaces only upper case counts, or
+# "20 uur 3" would be a plate; that is checked on the (rare) match.
+_PLATE_RE = re.compile(
+    r"[A-Za-z\d](?<![\w-].)(?:(?<=[A-Za-z])"
+    + _trie_pattern([s[1:] for s in _plate_shapes() if s[0] == "X"], _PLATE_TOKENS.get)
+    + r"|(?<=\d)"
+    + _trie_pattern([s[1:] for s in _plate_shapes() if s[0] == "9"], _PLATE_TOKENS.get)
+    + r")(?![\w-])"
 )
+
+
+def _plate(match: re.Match[str]) -> str:
+    """Spaced plates only in capitals: "KL 123 M", not "ab 12 cd"."""
+    plate = match.group()
+    if " " in plate and "-" not in plate and not plate.isupper():
+        return plate
+    return PLATE
+
 
 # -- addresses -------------------------------------------------------------------------------
 
 # A house number never starts with 0, so "Politie 0900-8844" is a line, not an address.
 _HOUSE_NUMBER = (
-    r"(?:nr\.?\s?|nummer\s)?[1-9]\d{0,3}"
-    r"(?:\s?-\s?\d{1,4}|/\d{1,4}|\s?(?:bis|hs|bg|huis|rood|zw|I{1,3}|i{1,3})\b|\s?[A-Za-z](?![\w'’]))?"
+    r"(?:nr\.?\s?|nummer\s)?(?!(?:19|20)\d\d(?!\d))[1-9]\d{0,3}"  # "In 2021" is a year
+    r"(?:[A-Za-z](?![\w'’])|\s?-\s?\d{1,4}|/\d{1,4}"  # 4a, 12-2, 3/1
+    r"|\s(?:(?=[bhrzIi])(?:bis|hs|bg|huis|rood|zw|I{1,3}|i{1,3})\b"  # 220 bis, 5 II
+    r"|[A-Za-z](?![\w'’])(?!\s+[1-9])))?"  # 12 a; but in "2 M 123" the M starts a street
 )
 _AFTER_NUMBER = r"(?![\d:,.]\d|\s?%|\d)"
 # Two-letter words that follow a year or count: "sinds 2019 in Deventer" is no postcode.
 _NOT_POSTCODE_LETTERS = frozenset(_WORDS["not_postcode_letters"])
+# A postcode with a house number, "7411 AB 12"; then a postcode alone, "7415AB".
 _POSTCODE_NUMBER_RE = re.compile(
-    rf"\b(?P<pc4>[1-9]\d{{3}})\s?(?P<letters>[A-Za-z]{{2}})\b,?\s*(?:nr\.?\s?)?"
+    r"[1-9](?<!\w.)\d{3}\s?(?P<letters>[A-Za-z]{2})\b,?\s*(?:nr\.?\s?)?"
     rf"\d{{1,5}}(?:\s?-\s?\d{{1,4}}|\s?[A-Za-z](?![\w'’]))?{_AFTER_NUMBER}"
 )
-_POSTCODE_RE = re.compile(r"\b(?P<pc4>[1-9]\d{3})\s?(?P<letters>[A-Za-z]{2})\b")
-
-STREET_SUFFIXES = _WORDS["street_suffixes"]
-_SUFFIX_ALT = "|".join(re.escape(s) for s in sorted(STREET_SUFFIXES, key=len, reverse=True))
-_PARTICLES = r"(?:van|de|der|den|het|ten|ter|op|aan|in\s+'t|'t)"
-_PREFIX = rf"(?:[A-Z]{_L}*\.?\s+(?:{_PARTICLES}\s+)*){{0,3}}"
-# "Keizerstraat 4a", "Hoge Hondstraat 12-2", "burgemeester van suchtelenstraat 45"
-_STREET_SUFFIX_RE = re.compile(
-    rf"(?P<words>{_PREFIX})(?<![\w-])(?P<street>{_L}{{2,}}(?:{_SUFFIX_ALT})|Brink|brink)"
-    rf"\s+(?P<nr>{_HOUSE_NUMBER}){_AFTER_NUMBER}",
-)
-# "Brink 12", "Grote Kerkhof 3": capitalised words and a house number, filtered in _street_words.
-_STREET_CAPITAL_RE = re.compile(
-    rf"(?P<words>(?:[A-Z]{_L}*(?:['’-]{_L}+)*\s+(?:{_PARTICLES}\s+)*){{1,3}})"
-    rf"(?P<nr>{_HOUSE_NUMBER}){_AFTER_NUMBER}"
-)
-# "ik woon aan de brink 12", "mijn adres is molenweg 3": lower case after a clear cue.
-_STREET_CUE_RE = re.compile(
-    rf"(?P<cue>\b(?:woon|woont|wonen|woonde|adres(?:\s+is)?:?|op|aan)\s+(?:de\s+|het\s+)?)"
-    rf"(?P<words>{_WORD}\s+)(?P<nr>{_HOUSE_NUMBER}){_AFTER_NUMBER}",
-    re.IGNORECASE,
-)
-
-# Words that stand before a number without being a street: times, counts, dates, lines.
-MONTHS = _WORDS["months"]
-
-NOT_STREET_WORDS = frozenset(
-    _WORDS["not_street_words"] + MONTHS + _WORDS["month_abbreviations"] + _WORDS["weekdays"]
-)
-UNITS_AFTER = frozenset(_WORDS["units_after"] + MONTHS)
-_NEXT_WORD_RE = re.compile(rf"\s*({_L}+(?:'s)?)")
-
-
-def _is_year(number: str) -> bool:
-    digits = re.match(r"\D*(\d+)", number)
-    return bool(digits) and len(digits.group(1)) == 4 and 1900 <= int(digits.group(1)) <= 2099
-
-
-def _followed_by_unit(text: str, end: int) -> bool:
-    nxt = _NEXT_WORD_RE.match(text, end)
-    return bool(nxt) and nxt.group(1).lower() in UNITS_AFTER
-
-
-def _sub(pattern: re.Pattern[str], text: str, replace: Callable[[re.Match[str]], str]) -> str:
-    return pattern.sub(replace, text)
-
-
-@dataclass(frozen=True)
-class Scrubber:
-    """Replaces personal data by placeholders; keep holds public numbers (digits only)."""
-
-    keep: frozenset[str] = frozenset()
-
-    @classmethod
-    def for_numbers(cls, numbers: Iterable[str]) -> Scrubber:
-        return cls(frozenset(re.sub(r"\D", "", n) for n in numbers))
-
-    def __call__(self, text: str) -> str:
-        return self.scrub(text)
-
-    def scrub(self, text: str) -> str:
-        text = _EMAIL_RE.sub(EMAIL, text)
-        text = _URL_RE.sub(_url, text)
-        text = _ACCOUNT_RE.sub(ACCOUNT, text)
-        text = _IBAN_NL_RE.sub(IBAN, text)
-        text = _IBAN_ANY_RE.sub(lambda m: IBAN if _iban_checksum_ok(m.group()) else m.group(), text)
-        check = _PhoneCheck()
-        text = _DIGIT_RUN_RE.sub(lambda m: _phones_in_run(m.group(), self.keep, check), text)
-        text = _POSTCODE_NUMBER_RE.sub(_postcode_number, text)
-        text = _POSTCODE_RE.sub(_postcode_only, text)  # before plates: 7411BR is a postcode
-        for plate in _PLATE_RES:
-            text = plate.sub(PLATE, text)
-        text = _STREET_SUFFIX_RE.sub(lambda m: _street(m, text, suffix=True), text)
-        text = _STREET_CUE_RE.sub(lambda m: _street_cue(m, text), text)
-        text = _STREET_CAPITAL_RE.sub(lambda m: _street(m, text, suffix=False), text)
-        text = _LONG_NUMBER_RE.sub(NUMBER, text)
-        text = _NAME_CUE_RE.sub(lambda m: m.group("cue") + NAME, text)
-        return text
-
-
-def _url(match: re.Match[str]) -> str:
-    """Trailing punctuation belongs to the sentence, not the link."""
-    url = match.group()
-    stripped = url.rstrip(".,;:!?)'\"")
-    return URL + url[len(stripped) :]
+_POSTCODE_RE = re.compile(r"[1-9](?<!\w.)\d{3}\s?(?P<letters>[A-Za-z]{2})\b")
 
 
 def _postcode_number(match: re.Match[str]) -> str:
@@ -513,42 +567,144 @@ def _postcode_only(match: re.Match[str]) -> str:
         letters.islower() and letters in _NOT_POSTCODE_LETTERS
     ):
         return match.group()
-    return match.group("pc4")
+    return match.group()[:4]
 
 
-def _street(match: re.Match[str], text: str, *, suffix: bool) -> str:
-    number = match.group("nr")
-    if _followed_by_unit(text, match.end()) or _is_year(number):
-        return match.group()
-    words = match.group("words").split()
-    if suffix:
-        words.append(match.group("street"))
-    elif not words or words[-1].lower().strip(".") in NOT_STREET_WORDS:
-        return match.group()
-    # A leading "Bij" or "Naar" stays; only the street itself goes.
+STREET_SUFFIXES = _WORDS["street_suffixes"]
+MONTHS = _WORDS["months"]
+# Words that stand before a number without being a street: times, counts, dates, lines.
+NOT_STREET_WORDS = frozenset(
+    _WORDS["not_street_words"] + MONTHS + _WORDS["month_abbreviations"] + _WORDS["weekdays"]
+)
+UNITS_AFTER = frozenset(_WORDS["units_after"] + MONTHS)  # "Brink 12 uur" is a time
+
+# The word just before a house number, taken whole. The pattern only lets through a word that is
+# capitalised ("Brink 12"), follows an address cue ("ik woon aan de worp 3") or has a street
+# ending ("keizerstraat 4"), so that a message full of "a 1 a 1" costs the engine a few steps a
+# word and no Python; _addresses then decides. Cues are recognised with single whitespace, as
+# the learning log writes messages.
+_ADDRESS_CUES = tuple(
+    f"{cue} {article}"
+    for cue in (*_WORDS["address_cues"], "adres is", "adres is:")
+    for article in ("", "de ", "het ")
+)
+_STREET_ENDINGS = tuple(s for s in STREET_SUFFIXES if not s.endswith("."))
+_CAPITALISED_START = r"(?P<cap>(?<=[A-Z]))"  # after the word's first character
+_CUE_START = "(?P<cue>(?i:" + _lookbehind_any(_ADDRESS_CUES, before=r"\b", after=".") + "))"
+_STREET_END = _lookbehind_any(_STREET_ENDINGS, before=_L + "{2}") + r"|(?<=(?<![\w'’-])brink)"
+_UNIT_AFTER = (
+    r"(?!\s*+(?i:" + _trie_pattern(sorted(UNITS_AFTER)) + r")(?![^\W\d_]|'s))"  # "Brink 12 uur"
+)
+_WORD_BEFORE_NUMBER = rf"{_L}*+(?:['’-]{_L}++)*+"
+_STREET_WORD_RE = re.compile(
+    rf"{_L}(?<![\w'’-].)"
+    rf"(?={_WORD_BEFORE_NUMBER}\.?\s+(?:nr\.?\s?|nummer\s)?[1-9])"  # a number follows: most stop
+    r"(?P<pre>(?<=(?:[^\W\d_]|\.)\s.))?"  # the word before may belong to the name
+    rf"(?:{_CUE_START}|{_CAPITALISED_START})?"  # a cue first, as in "op KL 5": no name before
+    rf"{_WORD_BEFORE_NUMBER}"
+    rf"(?(cap)|(?(cue)|(?:{_STREET_END})))"
+    r"(?:(?<=str)\.)?"  # only "str." takes a dot: "Keizerstraat. 12 mensen"
+    rf"\s+(?P<nr>(?>{_HOUSE_NUMBER})){_AFTER_NUMBER}{_UNIT_AFTER}"  # atomic: "4a euro" stays
+)
+_STREET_PARTICLES = frozenset(("van", "de", "der", "den", "het", "ten", "ter", "op", "aan", "'t"))
+_CAPITAL_WORD_RE = re.compile(rf"[A-Z]{_L}*(?:['’-]{_L}+)*\.?")
+
+
+def _addresses(text: str) -> str:
+    """Streets with a house number: "Keizerstraat 4a", "ik woon op de worp 3", "Grote Kerkhof 3".
+
+    The pattern finds the candidates (see _STREET_WORD_RE); Python drops the words that are no
+    street ("Om 12") and looks for capitalised words before the street that belong to its name
+    ("Hoge Hondstraat"), only when there may be some. A dropped candidate cannot hide the next
+    one: a house number does not take the first letter of the next street ("2 M 123").
+    """
+    spans: list[tuple[int, int, str]] = []
+    cursor = 0
+    for match in _STREET_WORD_RE.finditer(text):
+        start, end = match.start(), match.end()
+        word = text[start : match.start("nr")].rstrip()
+        if word.lower() in NOT_STREET_WORDS:  # "Om 12 uur", "ik ben 12"; never a street name
+            continue
+        if match.group("pre") is None:
+            spans.append((start, end, ADDRESS))
+        elif _is_street_name(word):
+            spans.append(_street_span(text, start, end, cursor, 3))  # "Burgemeester van X-straat"
+        elif match.group("cue") is None:
+            spans.append(_street_span(text, start, end, cursor, 2))  # "Grote Kerkhof"
+        else:
+            spans.append((start, end, ADDRESS))
+        cursor = end
+    return _replace_spans(text, spans)
+
+
+def _street_span(text: str, start: int, end: int, floor: int, limit: int) -> tuple[int, int, str]:
+    """The street with the capitalised words before it that belong to its name ("Hoge
+    Hondstraat 12"); of those, a leading "Bij" or "Naar" stays, only the street itself goes."""
+    first, prefix = _capitalised_words(_words_before(text, start, floor), limit)
+    if not prefix:
+        return start, end, ADDRESS
     kept: list[str] = []
-    for word in words[:-1]:
+    for word in prefix:
         if word.lower() not in NOT_STREET_WORDS:
             break
         kept.append(word)
-    return " ".join([*kept, ADDRESS])
+    return first, end, " ".join([*kept, ADDRESS])
 
 
-def _street_cue(match: re.Match[str], text: str) -> str:
-    word = match.group("words").strip().lower()
-    if (
-        word in NOT_STREET_WORDS
-        or _is_year(match.group("nr"))
-        or _followed_by_unit(text, match.end())
-    ):
-        return match.group()
-    return match.group("cue") + ADDRESS
+def _words_before(text: str, start: int, floor: int) -> Iterator[tuple[int, str]]:
+    """The whitespace-separated words before start, nearest first, with their offsets.
+
+    Stops at `floor` (the end of the last replacement) and at a word glued to the next one.
+    """
+    end = start
+    while True:
+        stop = end
+        while stop > floor and text[stop - 1].isspace():
+            stop -= 1
+        if stop in (end, floor):
+            return
+        begin = stop
+        while begin > floor and not text[begin - 1].isspace():
+            begin -= 1
+        yield begin, text[begin:stop]
+        end = begin
 
 
-# A citizen service number (BSN, 9 digits), an old bank account or a case number: long digit
-# runs identify someone or something; prices with dots ("1.250.000") stay.
-_LONG_NUMBER_RE = re.compile(r"(?<![\w.,])(?:\d{7,}|\d{4}\.\d{2}\.\d{3})(?![\w]|[.,]\d)")
+def _capitalised_words(before: Iterator[tuple[int, str]], limit: int) -> tuple[int, list[str]]:
+    """Up to `limit` capitalised words (each with particles after it) that end right before.
 
+    For "Burgemeester van Suchtelenstraat": where "Burgemeester" starts, and ["Burgemeester",
+    "van"]; particles without a capitalised word before them ("op de Brink") do not count.
+    """
+    words: list[str] = []
+    first = -1
+    pending: list[str] = []  # particles seen, waiting for a capitalised word
+    for offset, token in before:
+        if token in _STREET_PARTICLES or (token == "in" and pending[-1:] == ["'t"]):
+            pending.append(token)
+            continue
+        if limit == 0 or not _CAPITAL_WORD_RE.fullmatch(token):
+            break
+        words = [token, *reversed(pending), *words]
+        first, pending, limit = offset, [], limit - 1
+    return first, words
+
+
+def _is_street_name(word: str) -> bool:
+    """ "Keizerstraat", "keizerstr.", "Brink": a street ending after at least two letters."""
+    if word in ("Brink", "brink"):
+        return True
+    name = word.lower()
+    if name.endswith("."):
+        return name.endswith("str.") and len(name) >= 6
+    if not name.endswith(_STREET_ENDINGS):  # one C-level test for the common "no"
+        return False
+    return any(name.endswith(end) and len(name) >= len(end) + 2 for end in _STREET_ENDINGS)
+
+
+# -- names -----------------------------------------------------------------------------------
+
+_PARTICLES = r"(?:van|de|der|den|het|ten|ter|op|aan|in\s+'t|'t)"
 # Names are only recognised after a cue; the first word may be lower case ("ik heet jan"),
 # further words only when capitalised, so "ik heet jan en ik woon…" keeps "en ik woon".
 _NAME_WORD = rf"{_L}+(?:[-'’]{_L}+)*"
@@ -557,6 +713,58 @@ _NAME_CUE_RE = re.compile(
     r"vriendelijke\s+groet,?|groetjes,?|groet,?|mvg,?)\s+)"
     rf"(?P<name>{_NAME_WORD}(?:\s+(?:{_PARTICLES}\s+)*[A-Z]{_L}*(?:[-'’]{_L}+)*){{0,3}})"
 )
+
+
+# A citizen service number (BSN, 9 digits), an old bank account or a case number: long digit
+# runs identify someone or something; prices with dots ("1.250.000") stay.
+_LONG_NUMBER_RE = re.compile(r"\d(?<![\w.,].)(?:\d{6,}|\d{3}\.\d{2}\.\d{3})(?![\w]|[.,]\d)")
+
+# -- the scrubber ----------------------------------------------------------------------------
+
+_DIGIT_RE = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class Scrubber:
+    """Replaces personal data by placeholders; keep holds public numbers (digits only)."""
+
+    keep: frozenset[str] = frozenset()
+
+    @classmethod
+    def for_numbers(cls, numbers: Iterable[str]) -> Scrubber:
+        return cls(frozenset(re.sub(r"\D", "", n) for n in numbers))
+
+    def __call__(self, text: str) -> str:
+        return self.scrub(text)
+
+    def scrub(self, text: str) -> str:
+        """Each kind in turn, the specific before the generic; kinds that need a character the
+        text does not hold (an "@", a digit, a cue word) are skipped, which keeps a long message
+        without numbers cheap."""
+        lowered = text.lower()
+        if _looks_like_email(lowered):
+            text = _EMAIL_RE.sub(_email, text)
+        text = _urls(text, lowered)
+        if "@" in text:
+            text = _ACCOUNT_RE.sub(ACCOUNT, text)
+        if _DIGIT_RE.search(text):
+            text = self._numbers(text, lowered)
+        return _NAME_CUE_RE.sub(lambda m: m.group("cue") + NAME, text)
+
+    def _numbers(self, text: str, lowered: str) -> str:
+        """Everything that holds a digit: accounts, phones, dates, numbers, addresses, plates."""
+        if "nl" in lowered:
+            text = _IBAN_NL_RE.sub(IBAN, text)
+        if not text.islower():  # other IBANs start with two capitals
+            text = _IBAN_ANY_RE.sub(_iban, text)
+        check = _PhoneCheck()
+        text = _DIGIT_RUN_RE.sub(lambda m: _phones_in_run(m.group(), self.keep, check), text)
+        text = _POSTCODE_NUMBER_RE.sub(_postcode_number, text)
+        text = _POSTCODE_RE.sub(_postcode_only, text)  # before plates: 7411BR is a postcode
+        text = _PLATE_RE.sub(_plate, text)
+        text = _addresses(text)
+        return _LONG_NUMBER_RE.sub(NUMBER, text)
+
 
 _DEFAULT = Scrubber()
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
+import bot.scrub as scrub_module
 from bot.config import default_content_dir
 from bot.content import load_content
 from bot.scrub import PLACEHOLDER_RE, Scrubber, scrub
@@ -194,3 +196,95 @@ def test_a_message_full_of_numbers_still_loses_them_all() -> None:
 
 def test_enough_realistic_examples() -> None:
     assert len(SCRUBBED) >= 40
+
+
+# -- time: every pattern is linear in the message length --------------------------------------
+
+MAX_MESSAGE = 4096  # Telegram's limit for one text message
+BUDGET_SECONDS = 0.005
+
+
+def _filled(unit: str) -> str:
+    """unit repeated to exactly MAX_MESSAGE characters."""
+    return (unit * (MAX_MESSAGE // len(unit) + 1))[:MAX_MESSAGE]
+
+
+# Shapes that make a pattern try every start position and scan to the end, or a digit run hold
+# thousands of groups; plus realistic text at full length.
+WORST_CASE_SHAPES = {
+    "a-a-a": _filled("a-"),
+    "a.a.a": _filled("a."),
+    "1 1 1": _filled("1 "),
+    "1-1-1": _filled("1-"),
+    "digits and dots": _filled("1."),
+    "digits": "1" * MAX_MESSAGE,
+    "0 6 0 6": _filled("0 6 "),
+    "06-06-06": _filled("06-"),
+    "+1 +1": _filled("+1 "),
+    "(1(1": _filled("(1"),
+    "aaaa…@": "a" * (MAX_MESSAGE - 1) + "@",
+    "a.a.a…@": _filled("a.")[:-1] + "@",
+    "a@a@a": _filled("a@"),
+    "x": "x" * MAX_MESSAGE,
+    "1a1a": _filled("1a"),
+    "Aaa Aaa": _filled("Aaa "),
+    "Aa van Aa": _filled("Aa van "),
+    "spaces": " " * MAX_MESSAGE,
+    "emoji": _filled("😀"),
+    "[at]": _filled("[at]"),
+    "a [at] a": _filled("a [at] "),
+    "a at a dot": _filled("a at b dot "),
+    "www.": _filled("www."),
+    "a/a/": _filled("a/"),
+    "ik ben Jan": _filled("ik ben Jan "),
+    "ik heet jan van de": _filled("ik heet jan van de "),
+    "3 maart": _filled("3 maart "),
+    "12-03-1985": _filled("12-03-1985 "),
+    "1234 56 782": _filled("1234 56 782 "),
+    "phone numbers": _filled("bel 06-12345678 "),
+    "distinct phone numbers": " ".join(f"06{n:08d}" for n in range(12345678, 12345678 + 400))[
+        :MAX_MESSAGE
+    ],
+    "a 1 a 1": _filled("a 1 "),
+    "Aa 1 Aa 1": _filled("Aa 1 "),
+    "AAA AAA": _filled("AAA "),
+    "plates": _filled("12-ABC-3 "),
+    "addresses": _filled("Keizerstraat 4a "),
+    "e-mail addresses": _filled("jan@ziggo.nl "),
+    "links": _filled("https://x.nl/a "),
+    "dates": _filled("geboren op 3 maart "),
+    "names": _filled("ik heet jan de vries en "),
+    "mixed": _filled("Aa-1.b [at] c (dot) 06 12 x@y. Brink 12 7411 AB 😀 "),
+    "realistic": _filled(
+        "Gisteren om 20:30 zag ik bij de Keizerstraat 12 een witte bus met kenteken 12-ABC-3, "
+        "de bestuurder belde met 06-12345678 en mailde naar jan.devries@gmail.com. Ik woon "
+        "sinds 2019 in Colmschate, 7415 AB 3, en mijn fiets kostte € 1.250. Wie is mijn "
+        "wijkagent? "
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def best_times(registry: Scrubber) -> dict[str, float]:
+    """The best of three runs per shape, in three rounds over all shapes.
+
+    Rounds rather than three runs in a row, so that one shape's runs are spread out and a moment
+    when the machine is slow does not hold all three. The phone-number cache is emptied before
+    each run: a cold cache is the worst case.
+    """
+    best = dict.fromkeys(WORST_CASE_SHAPES, float("inf"))
+    for _ in range(3):
+        for shape, text in WORST_CASE_SHAPES.items():
+            scrub_module._PHONE_CACHE.clear()
+            start = time.perf_counter()
+            registry(text)
+            best[shape] = min(best[shape], time.perf_counter() - start)
+    return best
+
+
+@pytest.mark.parametrize("shape", WORST_CASE_SHAPES)
+def test_a_full_length_message_of_any_shape_scrubs_within_the_budget(
+    best_times: dict[str, float], shape: str
+) -> None:
+    assert len(WORST_CASE_SHAPES[shape]) == MAX_MESSAGE
+    assert best_times[shape] <= BUDGET_SECONDS, f"{shape}: {best_times[shape] * 1000:.1f} ms"
