@@ -37,7 +37,8 @@ URL = "[url]"
 ACCOUNT = "[account]"
 NUMBER = "[nummer]"
 NAME = "[naam]"
-PLACEHOLDERS = (PHONE, EMAIL, IBAN, PLATE, ADDRESS, URL, ACCOUNT, NUMBER, NAME)
+DATE = "[datum]"
+PLACEHOLDERS = (PHONE, EMAIL, IBAN, PLATE, ADDRESS, URL, ACCOUNT, NUMBER, NAME, DATE)
 PLACEHOLDER_RE = re.compile(r"\[(?:" + "|".join(p[1:-1] for p in PLACEHOLDERS) + r")\]")
 
 
@@ -500,6 +501,69 @@ def _numbers_in_run(
     return found
 
 
+# -- dates -----------------------------------------------------------------------------------
+
+MONTHS = _WORDS["months"]
+_MONTH_ALT = _alternatives(MONTHS + _WORDS["month_abbreviations"])
+_YEAR = r"(?:19|20)\d\d"
+# 12-03-1985, 12/3/85, 1985-03-12: day, month and year with one separator.
+_NUMERIC_DATE_RE = re.compile(
+    r"\d(?<![\w./-].)(?:\d?(?P<sep>[-/.])(?P<m>\d\d?)(?P=sep)(?:\d\d){1,2}"
+    r"|\d{3}-(?P<iso_m>\d\d?)-(?P<iso_d>\d\d?))"
+    r"(?![\w:]|[-/.]\d)"
+)
+# 3 maart 2009, 3 mrt. '85. The lookahead on a month's first letter keeps the alternation of
+# month names from being tried after every digit.
+_MONTH_STEMS = tuple({m[:3] for m in MONTHS + _WORDS["month_abbreviations"]})  # cheap pre-test
+_MONTH_INITIALS = "".join(sorted({m[0] for m in MONTHS} | {m[0].upper() for m in MONTHS}))
+_NAMED_DATE_RE = re.compile(
+    rf"\d(?<![\w./-].)\d?(?P<month>\s?(?=[{_MONTH_INITIALS}])(?i:{_MONTH_ALT}))\.?\s"
+    rf"(?:{_YEAR}|'\d\d)(?![\w:]|[-/.]\d)"
+)
+# Without a year a date stays ("vorige week op 3 maart"), unless it is a birthday.
+_BIRTH_CUE = (
+    r"geboren|geb\.|geb|geboortedatum|geboortedag|verjaardag|jarig|"
+    r"born|birthday|date\s+of\s+birth|dob"
+)
+_BIRTH_DATE_RE = re.compile(
+    rf"(?P<cue>\b(?:{_BIRTH_CUE})(?:\s?:)?\s*(?:(?:op|is|de|on|in)\s+)?)"
+    rf"(?P<date>(?P<day>\d\d?)(?:\s?(?:{_MONTH_ALT})\b\.?|(?P<sep>[-/.])\d\d?(?:(?P=sep)\d\d(?:\d\d)?)?))"
+    rf"(?![\w:]|[-/.]\d)",
+    re.IGNORECASE,
+)
+
+
+def _numeric_date(match: re.Match[str]) -> str:
+    """Only a plausible day and month: "1.250.000" is a price and "20.30.10" no date."""
+    if match.group("sep"):
+        day = int(match.string[match.start() : match.start("sep")])
+        month = int(match.group("m"))
+    else:
+        day, month = int(match.group("iso_d")), int(match.group("iso_m"))
+    return DATE if 1 <= day <= 31 and 1 <= month <= 12 else match.group()
+
+
+def _named_date(match: re.Match[str]) -> str:
+    day = int(match.string[match.start() : match.start("month")])
+    return DATE if 1 <= day <= 31 else match.group()
+
+
+def _birth_date(match: re.Match[str]) -> str:
+    day = int(match.group("day"))
+    return match.group("cue") + DATE if 1 <= day <= 31 else match.group()
+
+
+def _dates(text: str, lowered: str) -> str:
+    """Full dates always; a day and month only after a birth cue ("geboren op 3 maart")."""
+    if "-" in text or "/" in text or "." in text:
+        text = _NUMERIC_DATE_RE.sub(_numeric_date, text)
+    if any(month in lowered for month in _MONTH_STEMS):
+        text = _NAMED_DATE_RE.sub(_named_date, text)
+    if any(cue in lowered for cue in ("geb", "jarig", "verjaardag", "born", "birth", "dob")):
+        text = _BIRTH_DATE_RE.sub(_birth_date, text)
+    return text
+
+
 # -- licence plates --------------------------------------------------------------------------
 
 # The RDW side codes 1-14 (9 = digit, X = letter), e.g. 12-ABC-3 (7), XX-999-X (9), 1-ABC-23 (8).
@@ -571,7 +635,6 @@ def _postcode_only(match: re.Match[str]) -> str:
 
 
 STREET_SUFFIXES = _WORDS["street_suffixes"]
-MONTHS = _WORDS["months"]
 # Words that stand before a number without being a street: times, counts, dates, lines.
 NOT_STREET_WORDS = frozenset(
     _WORDS["not_street_words"] + MONTHS + _WORDS["month_abbreviations"] + _WORDS["weekdays"]
@@ -759,6 +822,7 @@ class Scrubber:
             text = _IBAN_ANY_RE.sub(_iban, text)
         check = _PhoneCheck()
         text = _DIGIT_RUN_RE.sub(lambda m: _phones_in_run(m.group(), self.keep, check), text)
+        text = _dates(text, lowered)
         text = _POSTCODE_NUMBER_RE.sub(_postcode_number, text)
         text = _POSTCODE_RE.sub(_postcode_only, text)  # before plates: 7411BR is a postcode
         text = _PLATE_RE.sub(_plate, text)

@@ -53,6 +53,18 @@ SCRUBBED = [
     ("bel 0900-8845 niet, dat is nep", "bel [telefoon] niet, dat is nep"),
     ("wanneer bel ik 112 en wanneer 06-12345678", "wanneer bel ik 112 en wanneer [telefoon]"),
     ("0900-8844 of 06 1234 5678", "0900-8844 of [telefoon]"),
+    # dates of birth and full dates
+    ("geboren 12-03-1985 in Deventer", "geboren [datum] in Deventer"),
+    ("mijn geboortedatum is 12/03/1985", "mijn geboortedatum is [datum]"),
+    ("mijn zoon is op 3 maart 2009 geboren", "mijn zoon is op [datum] geboren"),
+    ("geboren op 3 maart", "geboren op [datum]"),
+    ("geb. 12-3-85", "geb. [datum]"),
+    ("hij is jarig op 14 februari", "hij is jarig op [datum]"),
+    ("geboortedatum: 1985-03-12", "geboortedatum: [datum]"),
+    ("verjaardag 7 mei", "verjaardag [datum]"),
+    ("dob 03.04.1990", "dob [datum]"),
+    ("de aangifte is van 5 januari 2024", "de aangifte is van [datum]"),
+    ("op 01-02-2021 om 12:00 was er een inbraak", "op [datum] om 12:00 was er een inbraak"),
     # e-mail, links and accounts
     ("mail mij op jan.devries@gmail.com", "mail mij op [email]"),
     ("J.Jansen+politie@hotmail.nl stuurde dit", "[email] stuurde dit"),
@@ -131,7 +143,7 @@ UNCHANGED = [
     "mijn fiets kostte € 1.250",
     "het huis kostte 1.250.000 euro",
     "wat is marktplaats.nl fraude",
-    "op 01-02-2021 om 12:00 was er een inbraak",
+    "op 01-02 om 12:00 was er een inbraak",
     "Lange Zandstraat overlast",
     "ik woon sinds 2019 in Colmschate",
     "fiets gejat wat nu",
@@ -140,6 +152,11 @@ UNCHANGED = [
     "om 20:30",
     "om 06:30 gaat mijn wekker",
     "in 2021",
+    "ik ben geboren in 1985",
+    "op 3 maart",
+    "vorige week op 3 maart",
+    "sinds 1 januari is er een nieuwe wijkagent",
+    "in maart 2009 begon het",
     "0900-8844",
     "112",
     "7415",
@@ -186,6 +203,7 @@ def test_no_digits_of_a_phone_number_survive(registry: Scrubber) -> None:
 def test_placeholders_are_recognisable() -> None:
     found = PLACEHOLDER_RE.findall(scrub("bel 0612345678 of mail a@b.nl over Brink 12"))
     assert found == ["[telefoon]", "[email]", "[adres]"]
+    assert PLACEHOLDER_RE.findall(scrub("geboren op 3 maart")) == ["[datum]"]
 
 
 def test_a_message_full_of_numbers_still_loses_them_all() -> None:
