@@ -564,6 +564,36 @@ def _dates(text: str, lowered: str) -> str:
     return text
 
 
+# -- long numbers and citizen service numbers ------------------------------------------------
+
+# A citizen service number (BSN, 9 digits), an old bank account or a case number: long digit
+# runs identify someone or something; prices with dots ("1.250.000") stay. A BSN is also typed
+# in groups, "1234 56 782", "123 456 782", "12 34 56 782", with spaces, dots or dashes; ordinary
+# numbers come in groups too, so a grouped BSN must pass the eleven-test.
+_LONG_NUMBER_RE = re.compile(
+    r"\d(?<![\w.,].)(?:"
+    r"(?:\d{6,}|\d{3}\.\d{2}\.\d{3})(?![\w]|[.,]\d)"
+    r"|(?P<grouped>(?<![+-].)(?<!\d[ .-].)"
+    r"(?:\d{3}(?P<a>[ .-])\d\d(?P=a)"  # 1234 56 782
+    r"|\d\d(?P<b>[ .-])\d{3}(?P=b)"  # 123 456 782
+    r"|\d(?P<c>[ .-])\d\d(?P=c)\d\d(?P=c))"  # 12 34 56 782
+    r"\d{3}(?![\w]|[ .,-]?\d)))"
+)
+
+
+def _elfproef(digits: str) -> bool:
+    """The BSN eleven-test: 9*d1 + 8*d2 + … + 2*d8 - d9 is a multiple of 11."""
+    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True))
+    return (total - int(digits[8])) % 11 == 0
+
+
+def _long_number(match: re.Match[str]) -> str:
+    if match.group("grouped") is None:
+        return NUMBER
+    digits = _NON_DIGITS_RE.sub("", match.group())
+    return NUMBER if _elfproef(digits) else match.group()
+
+
 # -- licence plates --------------------------------------------------------------------------
 
 # The RDW side codes 1-14 (9 = digit, X = letter), e.g. 12-ABC-3 (7), XX-999-X (9), 1-ABC-23 (8).
@@ -778,10 +808,6 @@ _NAME_CUE_RE = re.compile(
 )
 
 
-# A citizen service number (BSN, 9 digits), an old bank account or a case number: long digit
-# runs identify someone or something; prices with dots ("1.250.000") stay.
-_LONG_NUMBER_RE = re.compile(r"\d(?<![\w.,].)(?:\d{6,}|\d{3}\.\d{2}\.\d{3})(?![\w]|[.,]\d)")
-
 # -- the scrubber ----------------------------------------------------------------------------
 
 _DIGIT_RE = re.compile(r"\d")
@@ -823,11 +849,11 @@ class Scrubber:
         check = _PhoneCheck()
         text = _DIGIT_RUN_RE.sub(lambda m: _phones_in_run(m.group(), self.keep, check), text)
         text = _dates(text, lowered)
+        text = _LONG_NUMBER_RE.sub(_long_number, text)
         text = _POSTCODE_NUMBER_RE.sub(_postcode_number, text)
         text = _POSTCODE_RE.sub(_postcode_only, text)  # before plates: 7411BR is a postcode
         text = _PLATE_RE.sub(_plate, text)
-        text = _addresses(text)
-        return _LONG_NUMBER_RE.sub(NUMBER, text)
+        return _addresses(text)
 
 
 _DEFAULT = Scrubber()

@@ -65,6 +65,11 @@ SCRUBBED = [
     ("dob 03.04.1990", "dob [datum]"),
     ("de aangifte is van 5 januari 2024", "de aangifte is van [datum]"),
     ("op 01-02-2021 om 12:00 was er een inbraak", "op [datum] om 12:00 was er een inbraak"),
+    # a citizen service number in groups: only when it passes the eleven-test
+    ("mijn bsn is 1234 56 782", "mijn bsn is [nummer]"),
+    ("BSN 1234.56.782", "BSN [nummer]"),
+    ("burgerservicenummer 123 456 782", "burgerservicenummer [nummer]"),
+    ("bsn: 12 34 56 782 klopt dat", "bsn: [nummer] klopt dat"),
     # e-mail, links and accounts
     ("mail mij op jan.devries@gmail.com", "mail mij op [email]"),
     ("J.Jansen+politie@hotmail.nl stuurde dit", "[email] stuurde dit"),
@@ -162,6 +167,7 @@ UNCHANGED = [
     "7415",
     "€ 1.250",
     "de fiets kostte 12.50 euro",
+    "de teller stond op 123 456 789",
     "Politie 0900-8844",
     "Fraudehelpdesk 088-786 73 72",
 ]
@@ -204,6 +210,11 @@ def test_placeholders_are_recognisable() -> None:
     found = PLACEHOLDER_RE.findall(scrub("bel 0612345678 of mail a@b.nl over Brink 12"))
     assert found == ["[telefoon]", "[email]", "[adres]"]
     assert PLACEHOLDER_RE.findall(scrub("geboren op 3 maart")) == ["[datum]"]
+
+
+def test_a_grouped_number_stays_unless_it_passes_the_eleven_test() -> None:
+    assert scrub("bsn 1234 56 782") == "bsn [nummer]"
+    assert scrub("bsn 1234 56 783") == "bsn 1234 56 783"
 
 
 def test_a_message_full_of_numbers_still_loses_them_all() -> None:
