@@ -123,20 +123,28 @@ def _replace_spans(text: str, spans: list[tuple[int, int, str]]) -> str:
 
 # -- URLs, e-mail, accounts ------------------------------------------------------------------
 
-_AT = r"(?:\s?(?:@|\[at\]|\(at\))\s?)"
-_DOT = r"(?:\.|\s?(?:\[dot\]|\(dot\))\s?)"
+_AT = r"(?:\s?(?:@|[\[({]at[\])}])\s?)"
+_DOT = r"(?:\.|\s?[\[({](?:dot|punt)[\])}]\s?)"
+_SPELLED_TLD = _alternatives(_WORDS["spelled_email_tlds"])
+# "piet at gmail dot com": the written-out words only count before a known domain ending.
+_SPELLED_AT = rf"(?:\s+at\s+(?=[\w-]++\s+(?:dot|punt)\s+(?:{_SPELLED_TLD})\b))"
+# "dot" written out, or a dot after a space ("gmail . com"), only before a known domain ending;
+# a dot and then a space is the end of a sentence ("jan@ziggo.nl. Nl is …").
+_SPELLED_DOT = rf"(?:(?:\s+(?:dot|punt)\s+|\s\.\s?)(?=(?:{_SPELLED_TLD})\b))"
+_LABEL_SEP = rf"(?:{_DOT}|{_SPELLED_DOT})"
 # The local part starts at a boundary and is taken whole (possessive), so a long run of letters
 # without an "@" costs one scan, not one per position. The domain needs at least one dot.
 _EMAIL_RE = re.compile(
-    rf"[\w.+-](?<![\w.+-].)[\w.+-]*+{_AT}(?P<domain>[\w-]++(?:{_DOT}[\w-]++)++)",
+    rf"[\w.+-](?<![\w.+-].)[\w.+-]*+(?:{_AT}|{_SPELLED_AT})"
+    rf"(?P<domain>[\w-]++(?:{_LABEL_SEP}[\w-]++)++)",
     re.IGNORECASE,
 )
-_LABEL_SEP_RE = re.compile(_DOT, re.IGNORECASE)
+_LABEL_SEP_RE = re.compile(_LABEL_SEP, re.IGNORECASE)
 _TLD_RE = re.compile(r"[a-z]{2,}", re.IGNORECASE)
 
 
 def _email(match: re.Match[str]) -> str:
-    """The address up to its last ".xx" label that can end a domain; without one it is none.
+    """The address up to its last label that can end a domain; without one it is no address.
 
     The domain is taken greedily and without backtracking, so the check for a real ending
     ("jan@ziggo.nl", not "jan@ziggo.123") happens here; whatever follows the ending stays.
@@ -145,14 +153,20 @@ def _email(match: re.Match[str]) -> str:
     seps = list(_LABEL_SEP_RE.finditer(domain))
     ends = [s.start() for s in seps[1:]] + [len(domain)]
     for sep, label_end in zip(reversed(seps), reversed(ends), strict=True):
-        if sep.group() == "." and _TLD_RE.fullmatch(domain, sep.end(), label_end):
+        if _TLD_RE.fullmatch(domain, sep.end(), label_end):
             return EMAIL + domain[label_end:]
     return match.group()
 
 
 def _looks_like_email(lowered: str) -> bool:
-    """Cheap test before the e-mail pattern: an @, or an "at" in brackets."""
-    return "@" in lowered or "[at]" in lowered or "(at)" in lowered
+    """Cheap test before the e-mail pattern: an @, or an "at" in brackets or between spaces."""
+    return (
+        "@" in lowered
+        or "at]" in lowered
+        or "at)" in lowered
+        or "at}" in lowered
+        or (" at " in lowered and (" dot " in lowered or " punt " in lowered))
+    )
 
 
 # A link with a scheme or www., or a domain with a path (facebook.com/jan.jansen). A bare domain

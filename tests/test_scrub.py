@@ -78,6 +78,14 @@ SCRUBBED = [
     ("staat op www.marktplaats.nl/v/fietsen/m123456.", "staat op [url]."),
     ("zijn profiel instagram.com/buurjongen_deventer", "zijn profiel [url]"),
     ("hij heet @kees_dev op telegram", "hij heet [account] op telegram"),
+    # e-mail written so that it is not one
+    ("mail piet.bakker [at] gmail [dot] com", "mail [email]"),
+    ("piet (at) ziggo (dot) nl is mijn adres", "[email] is mijn adres"),
+    ("stuur naar piet at gmail dot com", "stuur naar [email]"),
+    ("mail: jan{at}kpnmail{dot}nl", "mail: [email]"),
+    ("piet @ gmail . com", "[email]"),
+    ("jan@ziggo.nl. Ik wacht op antwoord", "[email]. Ik wacht op antwoord"),
+    ("mail info@example.nl of bel", "mail [email] of bel"),
     # bank accounts and other long numbers
     (
         "ik heb 50 euro overgemaakt naar NL91ABNA0417164300",
@@ -153,6 +161,7 @@ UNCHANGED = [
     "ik woon sinds 2019 in Colmschate",
     "fiets gejat wat nu",
     "wie is de wijkagent van de Brink",
+    "look at this",
     # numbers that look like personal data but are not
     "om 20:30",
     "om 06:30 gaat mijn wekker",
