@@ -9,7 +9,7 @@ Pattern-based, so it errs towards removing: a time ("20:30"), a year ("2021"), a
 postcode ("7415") and short lines ("112") stay, because they carry meaning and identify no one.
 Numbers from the line registry (content/lijnen.yaml, e.g. 0900-8844) stay too: they are public.
 Phone numbers are confirmed with the phonenumbers library (libphonenumber's data). Names of people
-are only caught after a clear cue ("ik heet …"); see docs/privacy.md.
+are only caught after a clear cue ("ik heet …", "ik ben Jan"); see docs/privacy.md.
 
 Every pattern is linear in the length of the message: a match can only start at a boundary, and
 repetitions are possessive, so no pattern rescans the text from every position. Patterns start
@@ -811,15 +811,107 @@ def _is_street_name(word: str) -> bool:
 
 # -- names -----------------------------------------------------------------------------------
 
-_PARTICLES = r"(?:van|de|der|den|het|ten|ter|op|aan|in\s+'t|'t)"
-# Names are only recognised after a cue; the first word may be lower case ("ik heet jan"),
-# further words only when capitalised, so "ik heet jan en ik woon…" keeps "en ik woon".
 _NAME_WORD = rf"{_L}+(?:[-'’]{_L}+)*"
+_NAME_STOP_WORDS = frozenset(_WORDS["name_stop_words"])
+_NOT_NAMES = frozenset(_WORDS["not_names"] + _WORDS["weekdays"])  # not months: "ik ben Jan"
+_NOT_NAME_ENDINGS = _WORDS["not_name_endings"]
+_PARTICLE_WORDS = frozenset(_WORDS["name_particles"])
+_PARTICLE_LEADS = frozenset(_WORDS["name_particle_leads"])
+_NAME_WORD_RE = re.compile(_NAME_WORD)
+_NEXT_NAME_WORD_RE = re.compile(rf"[ \t]+([’']t|{_NAME_WORD})")  # "'t" as in "Jan in 't Veld"
+# After "ik ben" every part is capitalised: "Anna van der Berg-Janssen", not "Ajax-fan".
+_CAPITALISED_NAME_RE = re.compile(r"[A-Z][^\W\d_A-Z]+(?:[-'’][A-Z][^\W\d_A-Z]+)*")
+# The first word may be lower case after these cues ("ik heet jan").
 _NAME_CUE_RE = re.compile(
-    r"(?P<cue>\b(?i:ik\s+heet|mijn\s+naam\s+is|my\s+name\s+is|met\s+vriendelijke\s+groet,?|"
-    r"vriendelijke\s+groet,?|groetjes,?|groet,?|mvg,?)\s+)"
-    rf"(?P<name>{_NAME_WORD}(?:\s+(?:{_PARTICLES}\s+)*[A-Z]{_L}*(?:[-'’]{_L}+)*){{0,3}})"
+    r"\b(?i:ik\s+heet|mijn\s+naam\s+is|my\s+name\s+is|met\s+vriendelijke\s+groet,?|"
+    r"vriendelijke\s+groet,?|groetjes,?|groet,?|mvg,?)\s+"
 )
+# After "ik ben" only a capitalised word is a name: "ik ben Jan", not "ik ben bang". A
+# capitalised "Ben" means the whole message is in title case, where capitals say nothing.
+_IK_BEN_RE = re.compile(r"\b[Ii]k\s+ben\s+(?=[A-Z])")
+
+
+def _name_end(text: str, start: int, *, lower_ok: bool) -> int | None:
+    """Where the name that starts at `start` ends, or None if no name starts there.
+
+    A name is a first name and up to three more words, with particles between them ("Jan de
+    Vries", "Anna van der Berg"). Further words count when capitalised; with lower_ok also in lower
+    case ("jan de vries"), at most two and only up to a function word ("jan en ik woon hier").
+    """
+    first = _NAME_WORD_RE.match(text, start)
+    if not first or first.group().lower() in _NAME_STOP_WORDS | _PARTICLE_WORDS:
+        return None
+    if not lower_ok and not _is_name_like(first.group()):
+        return None
+    end = first.end()
+    lower_words = 0
+    for _ in range(3):
+        nxt = _next_name_part(text, end)
+        if nxt is None:
+            break
+        word, word_end, particles = nxt
+        if _CAPITALISED_NAME_RE.fullmatch(word) and word.lower() not in _NAME_STOP_WORDS:
+            end = word_end
+            continue
+        if not lower_ok or lower_words >= 2 or not word.islower() or word in _NAME_STOP_WORDS:
+            break
+        # "jan in 't veld" is a name, "jan in de buurt" is not
+        if particles[:1] and particles[0] in _PARTICLE_LEADS and particles[1] != "'t":
+            break
+        lower_words += 1
+        end = word_end
+    return end
+
+
+def _next_name_part(text: str, pos: int) -> tuple[str, int, list[str]] | None:
+    """The next name word after pos, skipping particles: (word, its end, the particles)."""
+    particles: list[str] = []
+    while True:
+        nxt = _NEXT_NAME_WORD_RE.match(text, pos)
+        if nxt is None:
+            return None
+        word = nxt.group(1)
+        low = word.lower().replace("’", "'")
+        leads_particle = low in _PARTICLE_LEADS and not particles
+        if (low in _PARTICLE_WORDS or leads_particle) and len(particles) < 3:
+            particles.append(low)
+            pos = nxt.end()
+            continue
+        if low == "'t":
+            return None
+        if len(particles) == 1 and particles[0] in _PARTICLE_LEADS:
+            return None  # "uit Colmschate": a lead word counts only before an article
+        return word, nxt.end(), particles
+
+
+def _is_name_like(word: str) -> bool:
+    """A capitalised word that is no state, time, origin or place: "Jan", not "Bang" or "Turks"."""
+    low = word.lower()
+    return (
+        bool(_CAPITALISED_NAME_RE.fullmatch(word))
+        and low not in _NOT_NAMES
+        and low not in _NAME_STOP_WORDS
+        and not low.endswith(_NOT_NAME_ENDINGS)
+    )
+
+
+def _names(text: str, lowered: str) -> str:
+    """Replaces a name after each cue; the cue itself stays ("ik heet [naam]")."""
+    spans: list[tuple[int, int, str]] = []
+    cues: list[tuple[int, bool]] = []
+    if any(cue in lowered for cue in ("heet", "naam", "name", "groet", "mvg")):
+        cues += [(m.end(), True) for m in _NAME_CUE_RE.finditer(text)]
+    if "ben" in lowered:
+        cues += [(m.end(), False) for m in _IK_BEN_RE.finditer(text)]
+    cursor = 0
+    for start, lower_ok in sorted(cues):
+        if start < cursor:
+            continue
+        end = _name_end(text, start, lower_ok=lower_ok)
+        if end is not None:
+            spans.append((start, end, NAME))
+            cursor = end
+    return _replace_spans(text, spans)
 
 
 # -- the scrubber ----------------------------------------------------------------------------
@@ -852,7 +944,7 @@ class Scrubber:
             text = _ACCOUNT_RE.sub(ACCOUNT, text)
         if _DIGIT_RE.search(text):
             text = self._numbers(text, lowered)
-        return _NAME_CUE_RE.sub(lambda m: m.group("cue") + NAME, text)
+        return _names(text, text.lower())
 
     def _numbers(self, text: str, lowered: str) -> str:
         """Everything that holds a digit: accounts, phones, dates, numbers, addresses, plates."""

@@ -128,6 +128,22 @@ SCRUBBED = [
     ("ik heet Jan de Vries en mijn fiets is weg", "ik heet [naam] en mijn fiets is weg"),
     ("mijn naam is petra, wie is mijn wijkagent", "mijn naam is [naam], wie is mijn wijkagent"),
     ("groetjes, Anouk", "groetjes, [naam]"),
+    # names: capitalised after "ik ben", in any case after "ik heet" and "mijn naam is"
+    ("ik ben Jan de Vries", "ik ben [naam]"),
+    ("Ik ben Fatima en ik woon in Keizerslanden", "Ik ben [naam] en ik woon in Keizerslanden"),
+    ("hallo, ik ben Kees. Mijn fiets is gestolen", "hallo, ik ben [naam]. Mijn fiets is gestolen"),
+    ("ik ben Anna van der Berg-Janssen uit Colmschate", "ik ben [naam] uit Colmschate"),
+    ("ik ben Jan in 't Veld", "ik ben [naam]"),
+    ("ik ben Peter, de buurman", "ik ben [naam], de buurman"),
+    ("ik heet jan de vries en ik woon hier", "ik heet [naam] en ik woon hier"),
+    ("ik heet jan bakker, wie is mijn wijkagent", "ik heet [naam], wie is mijn wijkagent"),
+    ("mijn naam is mohammed el amrani", "mijn naam is [naam]"),
+    ("ik heet Jan Willem de Vries", "ik heet [naam]"),
+    ("ik heet jan in 't veld en heb een vraag", "ik heet [naam] en heb een vraag"),
+    ("ik heet anna woon in de brink 12", "ik heet [naam] woon in de [adres]"),
+    ("met vriendelijke groet, Piet Bakker", "met vriendelijke groet, [naam]"),
+    ("mvg jan de vries", "mvg [naam]"),
+    ("my name is John Smith", "my name is [naam]"),
     # a full mix, as residents write
     (
         "Buurman (06-11223344) van Keizerstraat 7 parkeert zijn auto 34-KLM-5 op de stoep, "
@@ -162,6 +178,17 @@ UNCHANGED = [
     "fiets gejat wat nu",
     "wie is de wijkagent van de Brink",
     "look at this",
+    # "ik ben" without a name after it
+    "ik ben bang",
+    "ik ben gisteren bestolen",
+    "ik ben het niet eens met de boete",
+    "ik ben Deventenaar",
+    "ik ben Marokkaanse en woon hier",
+    "ik ben Maandag niet thuis",
+    "ik ben de moeder van een slachtoffer",
+    "ik ben Ajax-fan",
+    "Ik Ben Bang Voor De Buren",
+    "mijn naam is niet belangrijk",
     # numbers that look like personal data but are not
     "om 20:30",
     "om 06:30 gaat mijn wekker",
