@@ -144,12 +144,27 @@ SCRUBBED = [
     ("met vriendelijke groet, Piet Bakker", "met vriendelijke groet, [naam]"),
     ("mvg jan de vries", "mvg [naam]"),
     ("my name is John Smith", "my name is [naam]"),
+    # more addresses, plates and accounts
+    ("mijn adres is Storminkstraat 2, 7418 GJ Deventer", "mijn adres is [adres], 7418 Deventer"),
+    ("ik woon op de worp 3", "ik woon op de [adres]"),
+    ("overlast bij Keizerstraat 12 a", "overlast bij [adres]"),
+    ("wij wonen aan de Boxbergerweg 140", "wij wonen aan de [adres]"),
+    ("kenteken 12 - ABC - 3 reed door rood", "kenteken [kenteken] reed door rood"),
+    ("NL02RABO0123456789 is zijn rekening", "[iban] is zijn rekening"),
     # a full mix, as residents write
     (
         "Buurman (06-11223344) van Keizerstraat 7 parkeert zijn auto 34-KLM-5 op de stoep, "
         "mail mij: an@example.nl",
         "Buurman ([telefoon]) van [adres] parkeert zijn auto [kenteken] op de stoep, "
         "mail mij: [email]",
+    ),
+    (
+        "Ik ben Jan, ik woon op Brink 12 en mijn nummer is 06-12345678",
+        "Ik ben [naam], ik woon op [adres] en mijn nummer is [telefoon]",
+    ),
+    (
+        "geb. 12-3-85, bsn 1234 56 782, mail piet at gmail dot com",
+        "geb. [datum], bsn [nummer], mail [email]",
     ),
 ]
 
@@ -260,7 +275,8 @@ def test_a_message_full_of_numbers_still_loses_them_all() -> None:
 
 
 def test_enough_realistic_examples() -> None:
-    assert len(SCRUBBED) >= 40
+    assert len(SCRUBBED) >= 100
+    assert len(UNCHANGED) >= 50
 
 
 # -- time: every pattern is linear in the message length --------------------------------------
