@@ -8,27 +8,37 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from bot import keys
 from bot.content import Content, FaqEntry
 from bot.districts import Districts, Place, find_postcode
+from bot.languages import LanguageGuesser
 from bot.live import LiveAgents, LiveLookup, LiveStation, covering
 from bot.matcher import Match, Matcher
 from bot.memory import InMemoryWijkMemory, Remembered, WijkMemory
 from bot.messages import Button, Query, Reply, Venue
+from bot.semantic import Semantic
 from bot.text import Normaliser, fold
-from bot.urgency import Urgency, UrgencyDetector
+from bot.urgency import Urgency, UrgencyDetector, with_opinion
+
+log = logging.getLogger(__name__)
 
 MATCH_CHARS = 600  # a long story is matched on its start; urgency reads all of it
 LONG_MESSAGE = 1000
+MODEL_WAIT_WITH_ALARM = 0.3  # seconds the model may add 113 to a rules' alarm
+SAFETY_SEEN = 256  # texts whose safety verdict is kept (a resident's text, in memory only)
 LIVE_TIMEOUT_SECONDS = 3.0
 AWAIT_PLACE = "plaats"
 LINE_NAMED_BONUS = 0.3  # a message naming 144 is probably about what 144 is for
 _NUMBER_RE = re.compile(r"\d[\d -]*\d|\d")  # "0900-8844", "0900 8844", "112"
 NO_URGENCY = Urgency(alarm=False, anonymous=False, rules=())
+EMERGENCY = ("spoed", "geen_spoed")  # in every footer
+LANGUAGES = ("nl", "en")  # the languages of the answers
 
 
 @dataclass(frozen=True)
@@ -57,8 +67,12 @@ class Assistant:
         memory: WijkMemory | None = None,
         live: LiveLookup | None = None,
         today: Callable[[], dt.date] = dt.date.today,
+        semantic: Semantic | None = None,
     ) -> None:
         self.content = content
+        self.semantic = semantic
+        self._safety_seen: OrderedDict[str, Urgency] = OrderedDict()
+        self.languages = LanguageGuesser.build(content.language.talen)
         self.normaliser = Normaliser.from_content(content.language)
         self.districts = Districts.from_content(content)
         self.matcher = Matcher(content, self.normaliser, neutral=self.districts.name_words())
@@ -79,6 +93,15 @@ class Assistant:
     # -- entry point -------------------------------------------------------------------------
 
     async def reply(self, query: Query) -> Reply:
+        reply = await self._reply(query)
+        if query.late:  # after a crash: late, and saying so, is better than never
+            reply = replace(
+                reply,
+                body="\n\n".join(p for p in (self._t("laat", reply.language), reply.body) if p),
+            )
+        return reply
+
+    async def _reply(self, query: Query) -> Reply:
         text = query.text.strip()
         language = query.language if query.language in ("nl", "en") else "nl"
         if query.action:
@@ -88,21 +111,91 @@ class Assistant:
             return self._finish(await self._wijkagent_answer(place, query, language), language)
         if not text:
             return self._finish(_Answer(self._t("leeg", language)), language)
-        tokens = self.normaliser.tokens(text)
-        urgency = self.urgency.detect_tokens(tokens)
+        urgency = await self.safety(text)
         norm = self.normaliser.normalise(text[:MATCH_CHARS])
         prefer = self._preferred(urgency)
         for entry_id in self._lines_named(text):
             prefer[entry_id] = max(prefer.get(entry_id, 0.0), LINE_NAMED_BONUS)
         match = self.matcher.match(norm, hint=query.language, prefer=prefer)
-        language = match.language
+        language = self.languages.guess(text) or match.language
         answer = await self._answer_text(text, query, match, language)
-        if urgency.alarm and answer.decision in ("ambiguous", "not_understood"):
-            # In danger, "bedoelt u…?" or "dat begrijp ik niet" only distracts from 112.
-            answer = replace(answer, body="", buttons=())
+        answer = self._danger_answer(answer, urgency, language)
         if len(text) > LONG_MESSAGE:
             answer = _prepend(answer, self._t("te_lang", language))
         return self._finish(answer, language, urgency)
+
+    async def safety(self, text: str) -> Urgency:
+        """The rules' verdict, with the model's second opinion added when it is loaded.
+
+        Asked twice per message (the Telegram door decides priority with it), so it is kept for
+        the last few texts. When the rules already raise the alarm the model gets 0.3 s to add
+        113 or Bel M: an alarm must not wait behind a queue of messages to embed. A failing model
+        costs its opinion, never the rules' alarm.
+        """
+        found = self._safety_seen.get(text)
+        if found is not None:
+            return found
+        rules = self.urgency.detect(text)
+        urgency = rules
+        if self.semantic is not None:
+            # With the rules' alarm already up, the model may still add 113 or Bel M, but an
+            # alarm never waits more than a moment for it (a burst queues the embedding).
+            wait = MODEL_WAIT_WITH_ALARM if rules.alarm else None
+            try:
+                _, opinion = await asyncio.wait_for(self.semantic.opinion(text), wait)
+                urgency = with_opinion(rules, opinion)
+            except TimeoutError:
+                pass
+            except Exception as exc:
+                log.warning("safety model failed (%s): rules only", type(exc).__name__)
+        self._safety_seen[text] = urgency
+        while len(self._safety_seen) > SAFETY_SEEN:
+            self._safety_seen.popitem(last=False)
+        return urgency
+
+    def fixed_reply(self, key: str, language: str | None, text: str = "") -> Reply:
+        """A fixed text (an apology, "I can only read text", …) with the footer, and the alarm
+        on top when the resident's text reads as danger: no fallback ever hides 112.
+
+        Rules only: this is also the answer when something else failed, the model included.
+        """
+        lang = language if language in LANGUAGES else "nl"
+        numbers = {k: line.nummer for k, line in self.content.lines.items()}
+        urgency = self.urgency.detect(text) if text else NO_URGENCY
+        return self._finish(_Answer(self._t(key, lang, **numbers)), lang, urgency)
+
+    def rules_alarm(self, text: str) -> bool:
+        """The rules alone, at once: for the gates that must not wait (flood control, order)."""
+        return self.urgency.detect(text).alarm
+
+    def _danger_answer(self, answer: _Answer, urgency: Urgency, language: str) -> _Answer:
+        """In danger or crisis the body says what to do now; "bedoelt u…?" would only distract."""
+        kind = (
+            self.content.dangers.get(urgency.kind or "")
+            if urgency.alarm or urgency.crisis
+            else None
+        )
+        if kind is None:
+            return answer
+        guidance = kind.wat_nu["nl" if language == "nl" else "en"]
+        keep = answer.decision == "sure" and not urgency.alarm  # a crisis with a real question
+        body = "\n\n".join(p for p in (guidance, answer.body if keep else "") if p)
+        buttons = self._danger_buttons(language) if kind.id == "paniek" else ()
+        return replace(
+            answer,
+            body=body,
+            buttons=buttons if not keep else answer.buttons,
+            line_ids=tuple(dict.fromkeys((*kind.lijnen, *answer.line_ids))),
+        )
+
+    def _danger_buttons(self, language: str) -> tuple[Button, ...]:
+        """A panic message ("HELP") gets one tap to say what is going on."""
+        lang = "nl" if language == "nl" else "en"
+        return tuple(
+            Button(kind.knop[lang], f"nood:{kind.id}")
+            for kind in self.content.dangers.values()
+            if kind.id not in ("crisis",)
+        )
 
     def _preferred(self, urgency: Urgency) -> dict[str, float]:
         """FAQ entries the safety rules point to: an anonymous tip, a crime that is over."""
@@ -144,7 +237,7 @@ class Assistant:
         return self._not_understood(match, language)
 
     def _finish(self, answer: _Answer, language: str, urgency: Urgency = NO_URGENCY) -> Reply:
-        """Adds the safety lines, in one place: alarm on top, specific lines, the footer."""
+        """Adds the safety lines, in one place: alarm on top, then 113, specific lines, footer."""
         lines = self.content.lines
         numbers = {key: line.nummer for key, line in lines.items()}
         body = answer.body
@@ -153,31 +246,28 @@ class Assistant:
             line_ids.append("bel_m")
             bel_m = lines["bel_m"]
             if answer.intent != keys.BEL_M:
-                body = "\n\n".join(
-                    p
-                    for p in (
-                        body,
-                        self._t("bel_m_regel", language, nummer=bel_m.nummer, web=bel_m.web),
-                    )
-                    if p
-                )
-        specific = [i for i in dict.fromkeys(line_ids) if i not in ("spoed", "geen_spoed")]
-        shown: list[str] = []
-        alarm_text = None
-        if urgency.alarm:
-            alarm_text = self._t("alarm", language, **numbers)
-            shown.append(lines["spoed"].nummer)
+                tip = self._t("bel_m_regel", language, nummer=bel_m.nummer, web=bel_m.web)
+                body = "\n\n".join(p for p in (body, tip) if p)
+        if language not in LANGUAGES:  # one line in their own language: we answer in nl and en
+            notes = [self._t("taal_noot", language)]
+            if urgency.alarm:
+                notes.append(self._t("app_112", language))
+            body = "\n\n".join(p for p in (body, *notes) if p)
+        headline = [
+            i for i, on in (("spoed", urgency.alarm), ("zelfmoordpreventie", urgency.crisis)) if on
+        ]
+        specific = [i for i in dict.fromkeys(line_ids) if i not in (*EMERGENCY, *headline)]
         line_texts = tuple(
             self._t("lijn", language, label=lines[i].label_in(language), nummer=lines[i].nummer)
             for i in specific
         )
-        shown += [lines[i].nummer for i in specific]
-        shown += [lines["spoed"].nummer, lines["geen_spoed"].nummer]
+        shown = [lines[i].nummer for i in (*headline, *specific, *EMERGENCY)]
         place = answer.place
         return Reply(
             body=body,
             footer=self._t("footer", language, **numbers),
-            alarm_text=alarm_text,
+            alarm_text=self._t("alarm", language, **numbers) if urgency.alarm else None,
+            crisis_text=self._t("crisis", language, **numbers) if urgency.crisis else None,
             line_texts=line_texts,
             lines=tuple(dict.fromkeys(shown)),
             intent=answer.intent,
@@ -191,6 +281,8 @@ class Assistant:
             venue=answer.venue,
             ask_location=answer.ask_location,
             rules=urgency.rules,
+            danger=urgency.kind if urgency.alarm or urgency.crisis else None,
+            reasons=urgency.reasons,
         )
 
     # -- FAQ answers -------------------------------------------------------------------------
@@ -466,6 +558,8 @@ class Assistant:
 
     async def _on_action(self, query: Query, language: str) -> Reply:
         kind, _, value = (query.action or "").partition(":")
+        if kind == "nood":  # carries its own safety lines
+            return await self._on_danger_button(value, query, language)
         handler = self._actions.get(kind)
         if handler is None:
             return self._finish(_Answer(self._t("verlopen_knop", language)), language)
@@ -489,7 +583,10 @@ class Assistant:
         place = self.districts.by_code(value)
         if place is None or not query.user or not query.private:
             return _Answer(self._t("verlopen_knop", language))
-        self.memory.remember(query.user, value, self.today().isoformat())
+        try:
+            self.memory.remember(query.user, value, self.today().isoformat())
+        except Exception:  # storage is best-effort; say so rather than pretend
+            return _Answer(self._t("opslag_fout", language))
         wijk = self.districts.wijken[place.wijk or ""].naam
         return _Answer(self._t("onthouden_gedaan", language, wijk=wijk), place=place)
 
@@ -502,8 +599,27 @@ class Assistant:
 
     async def _on_forget(self, value: str, query: Query, language: str) -> _Answer:
         if query.user:
-            self.memory.forget(query.user)
+            try:
+                self.memory.forget(query.user)
+            except Exception:  # not erased: the resident must not be told it was
+                return _Answer(self._t("opslag_fout", language), intent="privacy")
         return _Answer(self._t("vergeten_gedaan", language), intent="privacy")
+
+    async def _on_danger_button(self, value: str, query: Query, language: str) -> Reply:
+        """A kind chosen under a panic alarm: the alarm again, with what to do for that kind."""
+        kind = self.content.dangers.get(value)
+        if kind is None:
+            return self._finish(_Answer(self._t("verlopen_knop", language)), language)
+        urgency = Urgency(
+            alarm=kind.alarm,
+            anonymous=False,
+            rules=(),
+            kind=kind.id,
+            crisis=kind.id in ("crisis", "crisis_acuut"),
+            reasons=(f"button:{kind.id}",),
+        )
+        answer = self._danger_answer(_Answer("", decision="action"), urgency, language)
+        return self._finish(replace(answer, buttons=()), language, urgency)
 
     async def _on_menu(self, value: str, query: Query, language: str) -> _Answer:
         if value in keys.MENU_TARGETS:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,9 +23,10 @@ from typing import Any, TextIO
 from bot import report
 from bot.commands import action_for
 from bot.config import Settings, SettingsError
-from bot.content import ContentErrors, load_content
+from bot.content import Content, ContentErrors, load_content
 from bot.logs import mask_secrets
 from bot.messages import Query, Reply
+from bot.semantic import Semantic
 
 LOCAL_USER = "terminal"
 
@@ -33,7 +35,7 @@ def build_assistant(settings: Settings, *, live: bool = False) -> Any:
     """The assistant for this settings' content; live data only where asked and allowed."""
     from bot.assistant import Assistant
 
-    content = load_content(settings.content_dir)
+    content = load_content(settings.content_dir, cache=content_cache(settings))
     lookup = None
     memory = None
     if live and not settings.offline:
@@ -42,7 +44,30 @@ def build_assistant(settings: Settings, *, live: bool = False) -> Any:
         from bot.storage import SqliteWijkMemory
 
         memory = SqliteWijkMemory.in_data_dir(settings)
-    return Assistant(content, live=lookup, memory=memory)
+    return Assistant(
+        content, live=lookup, memory=memory, semantic=semantic_layer(settings, content)
+    )
+
+
+def content_cache(settings: Settings) -> Path | None:
+    """Where parses of edited content files are kept between starts (None: not writable)."""
+    return settings.data_dir / "cache" / "content" if _writable_parent(settings.data_dir) else None
+
+
+def semantic_layer(settings: Settings, content: Content) -> Semantic | None:
+    """The embeddings and safety model (WIJKBOT_SEMANTIC: auto, char or off)."""
+    if settings.semantic == "off":
+        return None
+    from bot.embeddings import load_embedder
+
+    data_dir = settings.data_dir if _writable_parent(settings.data_dir) else None
+    return Semantic.build(content, load_embedder(settings.semantic), data_dir)
+
+
+def _writable_parent(path: Path) -> bool:
+    """The data directory, or where it would be made, can take a cache (not in a read-only home)."""
+    probe = path if path.exists() else path.parent
+    return probe.is_dir() and os.access(probe, os.W_OK)
 
 
 def _live_lookup(settings: Settings) -> Any:
@@ -66,6 +91,9 @@ def reply_json(reply: Reply) -> dict[str, Any]:
         "buttons": [{"label": b.label, "payload": b.payload} for b in reply.buttons],
         "awaiting": reply.awaiting,
         "language": reply.language,
+        "danger": reply.danger,
+        "crisis": reply.crisis_text is not None,
+        "reasons": list(reply.reasons),
         "venue": None
         if reply.venue is None
         else {
@@ -152,6 +180,9 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         f"{sum(len(w.buurten) for w in content.districts.wijken)} buurten "
         f"(version {content.version})"
     )
+    from bot.embeddings import status
+
+    print(status(settings.semantic))
     return 0
 
 
@@ -164,6 +195,23 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(result, ensure_ascii=False))
     else:
         print(format_summary(result["summary"]))
+    return 0
+
+
+def cmd_prebuild(args: argparse.Namespace, settings: Settings) -> int:
+    """For developers: ship the vectors and the safety model of content/ inside the package."""
+    import shutil
+
+    from bot.content import PARSED
+    from bot.embeddings import load_embedder
+    from bot.semantic import prebuild
+
+    shutil.rmtree(PARSED, ignore_errors=True)  # only the parses of exactly this content ship
+    content = load_content(settings.content_dir, cache=PARSED)
+    for mode in ("auto", "char"):
+        embedder = load_embedder(mode)
+        for path in prebuild(content, embedder):
+            print(f"wrote {path} ({embedder.name})")
     return 0
 
 
@@ -188,6 +236,7 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--location", type=_parse_location, metavar="LAT,LON")
     ask.add_argument("--language", choices=["nl", "en"], default=None)
     sub.add_parser("check", help="validate the content")
+    sub.add_parser("prebuild", help="for developers: prebuild the semantic layer of content/")
     ev = sub.add_parser("eval", help="measure answer quality on a labelled file")
     ev.add_argument("file")
     ev.add_argument("--json", action="store_true")
@@ -208,6 +257,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "check": cmd_check,
     "eval": cmd_eval,
     "run": cmd_run,
+    "prebuild": cmd_prebuild,
     "report": report.cmd_report,
 }
 

@@ -20,7 +20,14 @@ from bot import keys, yaml_lines
 from bot.yaml_lines import ContentError
 
 TELEGRAM_MAX_CHARS = 4096
-LANGUAGES = ("nl", "en")
+LANGUAGES = ("nl", "en")  # every answer exists in these
+SAFETY_LANGUAGES = ("nl", "en", "de", "tr", "pl", "ar", "uk")  # the alarm and the lines, too
+Language = Literal["nl", "en", "de", "tr", "pl", "ar", "uk"]
+EXAMPLE_KINDS = ("rustig", "anoniem", "misdrijf", "medisch", "brand", "vermist", "verkeer",
+                 "paniek", "crisis_acuut", "crisis")  # fmt: skip
+DANGER_KINDS = (
+    "misdrijf", "medisch", "brand", "vermist", "verkeer", "paniek", "crisis_acuut", "crisis"
+)  # fmt: skip
 
 # A Dutch phone number as written in prose: 7 to 11 digits starting with 0, optionally split by
 # spaces or dashes ("0900-8844", "088-786 73 72", "06-12345678", "0800-7000"). A date written
@@ -71,7 +78,7 @@ class Line(_Model):
         return (self.digits, *(re.sub(r"\D", "", n) for n in self.ook))
 
     def label_in(self, language: str) -> str:
-        return self.en.label if language == "en" and self.en else self.label
+        return self.en.label if language != "nl" and self.en else self.label
 
 
 class FaqEn(_Model):
@@ -98,10 +105,11 @@ class FaqEntry(_Model):
     _list_bron = field_validator("bron", mode="before")(_as_list)
 
     def title_in(self, language: str) -> str:
-        return self.en.titel if language == "en" and self.en else self.titel
+        """English for every language but Dutch, where the entry has it (else Dutch)."""
+        return self.en.titel if language != "nl" and self.en else self.titel
 
     def answer_in(self, language: str) -> str:
-        return self.en.antwoord if language == "en" and self.en else self.antwoord
+        return self.en.antwoord if language != "nl" and self.en else self.antwoord
 
 
 class Wijkagent(_Model):
@@ -176,7 +184,7 @@ class FaqFile(_Model):
 class TextFile(_Model):
     """UI wording: every key has a Dutch and an English text."""
 
-    teksten: dict[str, dict[Literal["nl", "en"], str]]
+    teksten: dict[str, dict[Language, str]]
 
 
 class LanguageFile(_Model):
@@ -186,6 +194,9 @@ class LanguageFile(_Model):
     stopwoorden: list[str] = Field(default_factory=list)
     engelse_woorden: list[str] = Field(default_factory=list)
     nederlandse_woorden: list[str] = Field(default_factory=list)
+    # Common words of the other languages residents write (bot/languages.py); Arabic and
+    # Ukrainian are told by their script.
+    talen: dict[Language, list[str]] = Field(default_factory=dict)
 
 
 class OutOfScopeFile(_Model):
@@ -197,9 +208,39 @@ class OutOfScopeFile(_Model):
 
 class UrgencyRule(_Model):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    soort: Literal["acuut", "acuut_als_nu", "anoniem", "misdrijf"]
+    soort: Literal["acuut", "acuut_als_nu", "anoniem", "misdrijf", "crisis"]
+    gevaar: str | None = None  # the kind of danger (gevaar.yaml) an alarm of this rule is about
+    max_woorden: int | None = None  # only in a message of at most this many words ("HELP!!")
     woorden: list[str] = Field(min_length=1)
     test: list[str] = Field(default_factory=list, description="messages this rule must catch")
+
+
+class DangerKind(_Model):
+    """A kind of danger: whether it opens with the alarm, and what to do now (sourced)."""
+
+    id: Literal[DANGER_KINDS]  # type: ignore[valid-type]
+    alarm: bool
+    lijnen: list[str] = Field(default_factory=list)
+    knop: dict[Literal["nl", "en"], Annotated[str, Field(min_length=1, max_length=60)]]
+    wat_nu: dict[Literal["nl", "en"], Annotated[str, Field(min_length=1)]]
+    bron: Sources = Field(min_length=1)
+
+
+class DangerFile(_Model):
+    soorten: list[DangerKind] = Field(min_length=1)
+
+
+class SafetyExample(_Model):
+    """One labelled message the safety classifier learns from."""
+
+    tekst: str = Field(min_length=1)
+    soort: Literal[EXAMPLE_KINDS]  # type: ignore[valid-type]
+    taal: Language
+    waarom: str = ""
+
+
+class ExampleFile(_Model):
+    voorbeelden: list[SafetyExample] = Field(min_length=1)
 
 
 class UrgencyFile(_Model):
@@ -232,14 +273,18 @@ class Content:
     language: LanguageFile
     urgency: UrgencyFile
     out_of_scope: OutOfScopeFile
+    dangers: dict[str, DangerKind]
+    examples: tuple[SafetyExample, ...]
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         return next((e for e in self.faq if e.id == entry_id), None)
 
     def text(self, key: str, language: str = "nl", **values: Any) -> str:
-        """A UI text in the user's language (else Dutch), with {placeholders} filled."""
+        """A UI text in the user's language; else English for a language other than Dutch
+        (a Turkish speaker reads English more likely than Dutch), else Dutch."""
         variants = self.texts[key]
-        template = variants.get(language) or variants["nl"]
+        fallback = variants.get("en") if language != "nl" else None
+        template = variants.get(language) or fallback or variants["nl"]
         return template.format(**values) if values else template
 
     def line_by_number(self, number: str) -> Line | None:
@@ -255,6 +300,8 @@ FILES = {
     "language": "taal.yaml",
     "urgency": "urgentie.yaml",
     "out_of_scope": "buiten_bereik.yaml",
+    "dangers": "gevaar.yaml",
+    "examples": "veiligheid_voorbeelden.yaml",
 }
 
 
@@ -389,7 +436,7 @@ def _check_texts(
                 ContentError(file, getattr(raw, "line", None), f"teksten.{name}", MISSING_TEXT)
             )
             continue
-        for language in LANGUAGES:
+        for language in spec.languages:
             if language not in variants:
                 err(("teksten", name), f"teksten.{name}.{language}", "missing text")
         for language, template in variants.items():
@@ -501,14 +548,101 @@ def _lopsided_alternatives(pattern: str) -> bool:
     return False
 
 
-def load_content(directory: Path) -> Content:
-    """Load and validate every content file; raise ContentErrors listing all problems found."""
-    directory = Path(directory)
+def _check_dangers(
+    dangers: DangerFile, raw: Any, lines: dict[str, Line], urgency: UrgencyFile, files: Any
+) -> list[ContentError]:
+    """Every kind once, known lines, registered numbers; every rule's gevaar a known kind."""
+    errors: list[ContentError] = []
+    file = FILES["dangers"]
+    known_digits = {d for line in lines.values() for d in line.all_digits}
+    seen = [kind.id for kind in dangers.soorten]
+    for i, kind in enumerate(dangers.soorten):
+        where = yaml_lines.line_of(raw, ("soorten", i))
+        if seen.count(kind.id) > 1:
+            errors.append(ContentError(file, where, f"soorten.{kind.id}", "duplicate kind"))
+        for line_id in kind.lijnen:
+            if line_id not in lines:
+                errors.append(
+                    ContentError(
+                        file, where, f"soorten.{kind.id}.lijnen", f"unknown line {line_id!r}"
+                    )
+                )
+        for language, text in kind.wat_nu.items():
+            for number in _phone_numbers(text):
+                if re.sub(r"\D", "", number) not in known_digits:
+                    message = f"phone number {number!r} is not in the line registry"
+                    errors.append(
+                        ContentError(file, where, f"soorten.{kind.id}.wat_nu.{language}", message)
+                    )
+    for missing in sorted(set(DANGER_KINDS) - set(seen)):
+        errors.append(ContentError(file, None, "soorten", f"kind {missing!r} is missing"))
+    for i, rule in enumerate(urgency.regels):
+        if rule.gevaar is not None and rule.gevaar not in DANGER_KINDS:
+            where = yaml_lines.line_of(files["urgency"], ("regels", i, "gevaar"))
+            errors.append(
+                ContentError(
+                    FILES["urgency"],
+                    where,
+                    f"regels.{rule.id}.gevaar",
+                    f"unknown kind {rule.gevaar!r}",
+                )
+            )
+    return errors
+
+
+MIN_EXAMPLES = 5  # per kind: fewer and the classifier cannot learn the kind
+
+
+def _check_examples(examples: ExampleFile, raw: Any, file: str) -> list[ContentError]:
+    """No example twice (with two labels it would teach both), every kind learnable."""
+    errors: list[ContentError] = []
+    labels: dict[str, str] = {}
+    for i, example in enumerate(examples.voorbeelden):
+        text = " ".join(example.tekst.lower().split())
+        if text in labels:
+            where = yaml_lines.line_of(raw, ("voorbeelden", i))
+            errors.append(
+                ContentError(
+                    file, where, "voorbeelden.tekst", f"duplicate example {example.tekst!r}"
+                )
+            )
+        labels[text] = example.soort
+    counts = {kind: 0 for kind in EXAMPLE_KINDS}
+    for example in examples.voorbeelden:
+        counts[example.soort] += 1
+    for kind, count in counts.items():
+        if count < MIN_EXAMPLES:
+            message = f"kind {kind!r} has {count} example(s); it needs at least {MIN_EXAMPLES}"
+            errors.append(ContentError(file, None, "voorbeelden", message))
+    return errors
+
+
+PARSED = Path(__file__).resolve().parent / "prebuilt" / "yaml"  # shipped parses (bot/semantic.py)
+
+
+def load_content(directory: Path, cache: Path | None = None) -> Content:
+    """Load and validate every content file; raise ContentErrors listing all problems found.
+
+    cache: a folder (in the data directory) for parses of edited files, so the next start is
+    fast too; the shipped content's parses ship with the package.
+    """
+    caches = [PARSED, *([cache] if cache is not None else [])]
+    try:
+        return _load(Path(directory), caches, cache)
+    except ContentErrors as exc:
+        # Again, the files with errors from their YAML, so that the errors name their lines.
+        strict = {e.file for e in exc.errors}
+        return _load(Path(directory), caches, None, strict)
+
+
+def _load(
+    directory: Path, caches: list[Path], write: Path | None, strict: set[str] = frozenset()
+) -> Content:
     raw: dict[str, Any] = {}
     errors: list[ContentError] = []
     for key, name in FILES.items():
         try:
-            raw[key] = yaml_lines.load(directory / name)
+            raw[key] = yaml_lines.load(directory / name, [] if name in strict else caches, write)
         except ContentError as exc:
             errors.append(exc)
     if errors:
@@ -522,6 +656,8 @@ def load_content(directory: Path) -> Content:
         "language": LanguageFile,
         "urgency": UrgencyFile,
         "out_of_scope": OutOfScopeFile,
+        "dangers": DangerFile,
+        "examples": ExampleFile,
     }
     parsed: dict[str, Any] = {}
     for key, model in models.items():
@@ -567,6 +703,8 @@ def load_content(directory: Path) -> Content:
     errors += _check_districts(parsed["districts"], raw["districts"], FILES["districts"])
     errors += _check_texts(parsed["texts"], raw["texts"], lines, FILES["texts"])
     errors += _check_urgency(parsed["urgency"], raw["urgency"], FILES["urgency"], parsed["faq"])
+    errors += _check_dangers(parsed["dangers"], raw["dangers"], lines, parsed["urgency"], raw)
+    errors += _check_examples(parsed["examples"], raw["examples"], FILES["examples"])
     if errors:
         raise ContentErrors(errors)
 
@@ -580,4 +718,6 @@ def load_content(directory: Path) -> Content:
         language=parsed["language"],
         urgency=parsed["urgency"],
         out_of_scope=parsed["out_of_scope"],
+        dangers={kind.id: kind for kind in parsed["dangers"].soorten},
+        examples=tuple(parsed["examples"].voorbeelden),
     )

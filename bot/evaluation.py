@@ -85,6 +85,9 @@ async def evaluate(assistant: Assistant, items: list[Item]) -> dict[str, Any]:
                 "lines": list(reply.lines),
                 "wijk": reply.wijk,
                 "buurt": reply.buurt,
+                "language": reply.language,
+                "danger": reply.danger,
+                "reasons": list(reply.reasons),
                 "ms": round(ms, 3),
             }
         )

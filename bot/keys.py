@@ -18,29 +18,42 @@ class TextKey:
     values: frozenset[str] = frozenset()  # placeholders the code passes by name
     lines: bool = False  # the code also passes every line id: {spoed}, {geen_spoed}, {bel_m}, …
     shows: tuple[str, ...] = ()  # line ids whose number the filled text must contain
+    languages: tuple[str, ...] = ("nl", "en")  # the languages the text must exist in
 
 
-def key(*values: str, lines: bool = False, shows: tuple[str, ...] = ()) -> TextKey:
-    return TextKey(frozenset(values), lines, shows)
+SAFETY = ("nl", "en", "de", "tr", "pl", "ar", "uk")  # residents in danger read these in their own
+
+
+def key(
+    *values: str,
+    lines: bool = False,
+    shows: tuple[str, ...] = (),
+    languages: tuple[str, ...] = ("nl", "en"),
+) -> TextKey:
+    return TextKey(frozenset(values), lines, shows, languages)
 
 
 EMERGENCY_LINES = ("spoed", "geen_spoed")  # every fallback shows 112 and 0900-8844
 
 TEXTS: dict[str, TextKey] = {
     # safety lines and fallbacks: they must show the numbers themselves
-    "alarm": key(lines=True, shows=("spoed",)),
-    "footer": key(lines=True, shows=EMERGENCY_LINES),
+    "alarm": key(lines=True, shows=("spoed",), languages=SAFETY),
+    "footer": key(lines=True, shows=EMERGENCY_LINES, languages=SAFETY),
+    "crisis": key(lines=True, shows=("zelfmoordpreventie", "spoed"), languages=SAFETY),
+    "taal_noot": key(languages=SAFETY),
+    "app_112": key(languages=SAFETY),
     "lijn": key("label", "nummer"),
-    "bel_m_regel": key("nummer", "web"),
+    "bel_m_regel": key("nummer", "web", languages=SAFETY),
     "niet_begrepen": key(lines=True),
     "iets_anders_antwoord": key(lines=True),
     # fixed answers without the core (rendered with the footer)
-    "fout": key(lines=True),
-    "te_veel": key(lines=True),
+    "fout": key(lines=True, shows=EMERGENCY_LINES),
+    "te_veel": key(lines=True, shows=("spoed",)),
     "onbekend_commando": key(lines=True),
     "alleen_tekst": key(lines=True),
     "bewerkt": key(lines=True),
     "leeg": key(),
+    "laat": key(languages=SAFETY),
     "te_lang": key(),
     "bedoelt_u": key(),
     "iets_anders": key(),
@@ -68,6 +81,7 @@ TEXTS: dict[str, TextKey] = {
     "onthouden_wijk": key("wijk"),
     "niet_onthouden": key(),
     "vergeten_gedaan": key(),
+    "opslag_fout": key(),
     # the police station
     "politiebureau_naam": key(),
     "politiebureau_titel": key("naam"),
@@ -117,4 +131,4 @@ PRIVACY = "privacy"  # /privacy
 FAQ_IDS = frozenset({*MENU, *MENU_TARGETS.values(), ABOUT, PRIVACY})
 
 # Lines the code names; the rest of content/lijnen.yaml is free to change.
-LINE_IDS = frozenset({"spoed", "geen_spoed", "bel_m"})
+LINE_IDS = frozenset({"spoed", "geen_spoed", "bel_m", "zelfmoordpreventie"})

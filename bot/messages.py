@@ -21,6 +21,7 @@ class Query:
     user: str | None = None  # a pseudonymous key (see bot/memory.py), never a raw user id
     awaiting: str | None = None  # what the previous reply asked for, e.g. "plaats"
     private: bool = True  # False in a group: nothing remembered about anyone may be shown
+    late: bool = False  # answered after a restart: the reply says it comes late
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class Reply:
     venue: Venue | None = None
     ask_location: bool = False  # offer a "share my location" button where the transport can
     rules: tuple[str, ...] = field(default=())  # urgency rules that fired
+    crisis_text: str | None = None  # 113, right under the alarm (or on top without one)
+    danger: str | None = None  # the kind of danger (content/gevaar.yaml), when alarm or crisis
+    reasons: tuple[str, ...] = ()  # why the safety lines are there: "rule:<id>", "model:<kind> …"
 
     @property
     def alarm(self) -> bool:
@@ -65,7 +69,13 @@ class Reply:
     @property
     def sections(self) -> tuple[str, ...]:
         """Alarm first, then the answer, the specific lines, the footer: the order residents see."""
-        parts = [self.alarm_text, self.body, "\n".join(self.line_texts), self.footer]
+        parts = [
+            self.alarm_text,
+            self.crisis_text,
+            self.body,
+            "\n".join(self.line_texts),
+            self.footer,
+        ]
         return tuple(p for p in parts if p)
 
     @property

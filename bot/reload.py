@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bot.assistant import Assistant
 from bot.content import Content, ContentErrors, load_content
+from bot.semantic import Semantic
 from bot.yaml_lines import ContentError
 
 log = logging.getLogger(__name__)
@@ -61,8 +62,17 @@ def load_assistant(
         if build is not None:
             assistant = build(content)
         elif previous is not None:
+            semantic = previous.semantic
+            if semantic is not None:  # same model, vectors and safety model of the new content
+                semantic = Semantic.build(
+                    content, semantic.embedder, semantic.content_vectors.data_dir
+                )
             assistant = Assistant(
-                content, memory=previous.memory, live=previous.live, today=previous.today
+                content,
+                memory=previous.memory,
+                live=previous.live,
+                today=previous.today,
+                semantic=semantic,
             )
         else:
             assistant = Assistant(content)

@@ -57,14 +57,12 @@ def render(
     feedback: ask "Was dit nuttig?" with 👍/👎 under an FAQ answer, where offers_feedback allows.
     """
     feedback = feedback and offers_feedback(reply, private)
-    alarm = reply.alarm_text
     question = content.text("feedback_vraag", reply.language) if feedback else ""
-    parts = (reply.body, "\n".join(reply.line_texts), reply.footer, question)
-    rest = [s for s in parts if s]
-    paragraphs = [alarm, *rest] if alarm else rest
+    headline = reply.alarm_text or reply.crisis_text  # bold, on top of the first message
+    paragraphs = [p for p in (*reply.sections, question) if p]
     chunks = split_paragraphs(paragraphs)
     texts = [
-        _html(chunk, bold_first=alarm is not None and i == 0) for i, chunk in enumerate(chunks)
+        _html(chunk, bold_first=headline is not None and i == 0) for i, chunk in enumerate(chunks)
     ]
     markup = _markup(reply, content, private, feedback)
     return [Outgoing(text, markup if i == len(texts) - 1 else None) for i, text in enumerate(texts)]
@@ -165,6 +163,7 @@ def offers_feedback(reply: Reply, private: bool) -> bool:
         and reply.decision == "sure"
         and bool(reply.intent)
         and not reply.alarm
+        and not reply.crisis_text
         and not reply.awaiting
         and not reply.ask_location
         and len(feedback_payload(reply.intent or "", False).encode()) <= MAX_CALLBACK_BYTES

@@ -14,17 +14,26 @@ itself a known word ("gestolen" is not "gestoken").
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz.distance import OSA
 
 from bot.content import UrgencyFile
+from bot.safety_model import Opinion
 from bot.text import Normaliser
 
 FUZZY_MIN_LENGTH = 8
 # Rules an animal can fire too ("kat aangereden", "hond opgesloten in een hete auto"); with no
 # person in the message that is not a 112 matter. Fire, gas, weapons and suicide always are.
 INJURY_RULES = frozenset({"lichaam", "ongeluk", "water", "geweld", "hond_bijt"})
+# The kind of danger of a rule without `gevaar` (content/gevaar.yaml).
+DEFAULT_KIND = {
+    "acuut": "misdrijf",
+    "acuut_als_nu": "misdrijf",
+    "anoniem": "anoniem",
+    "misdrijf": "misdrijf",
+    "crisis": "crisis",
+}
 Phrase = tuple[
     str, ...
 ]  # words next to each other; a last word "x*" is a prefix, a first "^x" the start
@@ -38,6 +47,9 @@ class Urgency:
     anonymous: bool  # the resident wants to report without their name: show Bel M
     rules: tuple[str, ...]  # ids of the rules that fired, for logs and eval
     crime: bool = False  # describes a crime (usually one that is over: aangifte)
+    kind: str | None = None  # the kind of danger (content/gevaar.yaml) when alarm or crisis
+    crisis: bool = False  # suicidal thoughts: show 113 (with or without the alarm)
+    reasons: tuple[str, ...] = ()  # why the safety lines are there: "rule:<id>", "model:<kind> …"
 
 
 def _phrase(normaliser: Normaliser, raw: str) -> Phrase | None:
@@ -174,13 +186,16 @@ class UrgencyDetector:
     known_words: frozenset[str]
     longest: int
     tip_rules: frozenset[str] = frozenset()  # rules an anonymous tip may calm
+    kinds: tuple[tuple[str, str], ...] = ()  # rule id -> kind of danger, in file order
+    short: tuple[tuple[str, int], ...] = ()  # rule id -> most words a message may have
+    crisis: _PatternSet | None = None  # suicidal thoughts without a sign of immediate danger
 
     @classmethod
     def build(
         cls, rules: UrgencyFile, normaliser: Normaliser, known_words: Iterable[str] = ()
     ) -> UrgencyDetector:
         groups: dict[str, list[Rule]] = {
-            k: [] for k in ("acuut", "acuut_als_nu", "anoniem", "misdrijf")
+            k: [] for k in ("acuut", "acuut_als_nu", "anoniem", "misdrijf", "crisis")
         }
         for rule in rules.regels:
             groups[rule.soort].append((rule.id, _patterns(normaliser, rule.woorden)))
@@ -215,6 +230,9 @@ class UrgencyDetector:
             ),
             longest=max(len(p) for p in parts),
             tip_rules=frozenset(rules.anoniem_kalmeert),
+            kinds=tuple((r.id, r.gevaar or DEFAULT_KIND[r.soort]) for r in rules.regels),
+            short=tuple((r.id, r.max_woorden) for r in rules.regels if r.max_woorden),
+            crisis=_set_of(groups["crisis"]),
             **{name: _list_set(patterns) for name, patterns in lists.items()},
         )
 
@@ -256,8 +274,8 @@ class UrgencyDetector:
     def detect_tokens(self, tokens: tuple[str, ...]) -> Urgency:
         message = self._message(self._without_idioms(tokens))
 
-        acute = self.acute.fired(message)
-        if_now = self.acute_if_now.fired(message)
+        acute = self._short_enough(self.acute.fired(message), tokens)
+        if_now = self._short_enough(self.acute_if_now.fired(message), tokens)
         anonymous = self.anonymous.fired(message)
         strong = self.strong_now.any(message)
         is_now = strong or self.now.any(message)
@@ -277,12 +295,75 @@ class UrgencyDetector:
         if injury_only and self.animals.any(message) and not self.people.any(message):
             calm = True
         weak_calm = calm or self.weak_past.any(message)
+        # Someone about to take their life: not calmed by a past word or a question ("sinds
+        # vannacht weg, briefje achtergelaten"); only a film or a game calms it.
+        fiction = self.calm_words.any(message)
+        acute_crisis = [r for r in acute if dict(self.kinds).get(r) == "crisis_acuut"]
         alarm = bool(acute) and (strong or not calm)
+        alarm = alarm or (bool(acute_crisis) and not fiction)
         alarm = alarm or (bool(if_now) and (strong or (is_now and not weak_calm)))
         crime = bool(self.crime.any(message) or if_now or acute) and not alarm
+        thoughts = self.crisis.fired(message) if self.crisis is not None else []
+        if thoughts and strong and not alarm:  # "he is cutting himself right now": 112 first
+            acute, alarm = [*acute, *thoughts], True
+        # Suicidal thoughts are never calmed by a past or a question: 113 costs nothing.
+        crisis = bool(thoughts) or (alarm and self._kind_of(acute + if_now) == "crisis_acuut")
+        fired = tuple(acute + if_now + anonymous + thoughts)
+        kind = self._kind_of(acute + if_now) if alarm else ("crisis" if crisis else None)
+        if alarm and kind == "crisis":
+            kind = "crisis_acuut"
+        shown = [r for r in acute + if_now if alarm] + anonymous + thoughts
         return Urgency(
             alarm=alarm,
             anonymous=bool(anonymous),
             crime=crime,
-            rules=tuple(acute + if_now + anonymous),
+            rules=fired,
+            kind=kind,
+            crisis=crisis,
+            reasons=tuple(f"rule:{r}" for r in dict.fromkeys(shown)),
         )
+
+    def _kind_of(self, fired: list[str]) -> str | None:
+        """The kind of the most specific rule that fired: the first in the file."""
+        for rule_id, kind in self.kinds:
+            if rule_id in fired and kind != "paniek":
+                return kind
+        return "paniek" if fired else None
+
+    def _short_enough(self, fired: list[str], tokens: tuple[str, ...]) -> list[str]:
+        """Rules like "help" count only in a message of a few words: "HELP!!", not a story."""
+        limits = dict(self.short)
+        return [r for r in fired if r not in limits or len(tokens) <= limits[r]]
+
+
+def with_opinion(rules: Urgency, opinion: Opinion | None) -> Urgency:
+    """The rules' verdict with the model's added: either can raise the alarm, 113 or Bel M;
+    neither can take away what the other raised."""
+    if opinion is None:
+        return rules
+    alarm = rules.alarm or opinion.alarm
+    crisis = rules.crisis or opinion.crisis
+    anonymous = rules.anonymous or opinion.anonymous
+    if rules.alarm and rules.kind != "paniek":
+        kind: str | None = rules.kind  # a rule names its danger precisely
+    elif opinion.alarm and opinion.kind != "paniek":
+        kind = opinion.kind
+    elif alarm:
+        kind = "crisis_acuut" if crisis else "paniek"
+    else:
+        kind = "crisis" if crisis else None
+    crisis = crisis or kind == "crisis_acuut"
+    said = (
+        opinion.alarm
+        or (opinion.crisis and not rules.crisis)
+        or (opinion.anonymous and not rules.anonymous)
+    )
+    return replace(
+        rules,
+        alarm=alarm,
+        crisis=crisis,
+        anonymous=anonymous,
+        kind=kind,
+        crime=rules.crime and not alarm,
+        reasons=rules.reasons + ((opinion.reason,) if said else ()),
+    )

@@ -6,7 +6,10 @@ PyYAML throws line numbers away once it builds plain dicts, so this loader keeps
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,12 +93,46 @@ _Loader.add_implicit_resolver(
 )
 
 
-def load(path: Path) -> Any:
-    """Parse a YAML file, raising ContentError with the file and line of a syntax error."""
+def load(path: Path, caches: Sequence[Path] = (), write: Path | None = None) -> Any:
+    """Parse a YAML file, raising ContentError with the file and line of a syntax error.
+
+    With `caches`: a file parsed before comes back from a JSON copy keyed by its bytes' hash,
+    as plain data without line numbers (parsing thousands of safety examples takes most of a
+    second; JSON, a few milliseconds). Only a strict parse (duplicate keys refused) writes the
+    copy, so a hit means this exact file passed it. Callers re-parse without caches to name
+    the line of a validation error.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise ContentError(path.name, None, "", f"cannot read file: {exc.strerror}") from exc
+    key = hashlib.sha256(data).hexdigest()[:32]
+    for directory in caches:
+        try:
+            return json.loads((directory / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+    parsed = _parse(path, data.decode("utf-8", errors="replace"))
+    if write is not None:
+        _remember(write, key, parsed)
+    return parsed
+
+
+def _remember(directory: Path, key: str, parsed: Any) -> None:
+    """Keeps the JSON copy only when JSON carries the data exactly (no non-string keys)."""
+    try:
+        text = json.dumps(parsed, ensure_ascii=False)
+        if json.loads(text) != parsed:
+            return
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = directory / f"{key}.tmp"
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(directory / f"{key}.json")
+    except (OSError, TypeError, ValueError):
+        return  # a cache that cannot be written costs a slower start, nothing else
+
+
+def _parse(path: Path, text: str) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:

@@ -9,6 +9,8 @@ import pytest
 
 from bot.assistant import Assistant
 from bot.content import Content, load_content
+from bot.embeddings import load_embedder
+from bot.semantic import Semantic
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = ROOT / "content"
@@ -22,8 +24,21 @@ def content() -> Content:
 
 @pytest.fixture(scope="session")
 def assistant(content: Content) -> Assistant:
-    """One assistant for read-only tests; tests that remember things build their own."""
+    """One assistant for read-only tests (rules only); tests that remember build their own."""
     return Assistant(content)
+
+
+@pytest.fixture(scope="session")
+def semantic(content: Content) -> Semantic:
+    """The semantic layer as shipped: the model, with the prebuilt vectors and safety model
+    (bot/prebuilt/), so no test embeds the content again."""
+    return Semantic.build(content, load_embedder("auto"), data_dir=None)
+
+
+@pytest.fixture(scope="session")
+def shipped(content: Content, semantic: Semantic) -> Assistant:
+    """The assistant residents get: rules and the semantic layer."""
+    return Assistant(content, semantic=semantic)
 
 
 @pytest.fixture

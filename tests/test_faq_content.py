@@ -145,10 +145,11 @@ def test_every_line_has_a_source(content: Content) -> None:
 
 def test_every_number_in_the_content_is_registered(content: Content) -> None:
     """Scans every YAML file as text, so a number in any field (or a new file) is caught."""
-    registered = {line.digits for line in content.lines.values()}
+    registered = {d for line in content.lines.values() for d in line.all_digits}
     strays = []
     for path in sorted(CONTENT_DIR.glob("*.yaml")):
-        if path.name == "lijnen.yaml":
+        # lijnen.yaml is the registry; the safety examples are residents' words, never shown
+        if path.name in ("lijnen.yaml", "veiligheid_voorbeelden.yaml"):
             continue
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if line.lstrip().startswith("#"):

@@ -18,8 +18,8 @@ from bot.commands import COMMAND_ACTIONS
 from bot.content import Content, ContentErrors, load_content
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
-TEXT_CALLS = {"text": 0, "_t": 0, "kind_reply": 1}  # function name -> index of the key argument
-WRAPPERS = {"_t", "text", "kind_reply", "label"}  # functions that only pass a key through
+TEXT_CALLS = {"text": 0, "_t": 0, "fixed_reply": 0}  # function name -> index of the key argument
+WRAPPERS = {"_t", "text", "fixed_reply", "label"}  # functions that only pass a key through
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def text_calls() -> tuple[list[TextCall], list[str]]:
                 continue
             named = frozenset(k.arg for k in node.keywords if k.arg)
             spread = tuple(ast.unparse(k.value) for k in node.keywords if k.arg is None)
-            if name == "kind_reply":  # it fills every line number itself
+            if name == "fixed_reply":  # it fills every line number itself
                 spread += ("numbers",)
             found.append(TextCall(where, literal, named, spread))
     return found, unresolved
@@ -83,7 +83,7 @@ def string_constants() -> dict[str, list[str]]:
     """Every string literal in bot/ outside the registry, with where it is."""
     seen: dict[str, list[str]] = {}
     for path in sorted(BOT.rglob("*.py")):
-        if path.name == "keys.py":
+        if path.name in ("keys.py", "scrub.py"):  # the scrubber's words are Dutch, not ids
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
