@@ -8,14 +8,17 @@ silently gave no admins.
 
 from __future__ import annotations
 
+import errno
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlparse
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.pacing import Rates
 
 ENV_CONTENT_DIR = "WIJKBOT_CONTENT_DIR"
 ENV_DATA_DIR = "WIJKBOT_DATA_DIR"
@@ -28,10 +31,16 @@ ENV_ADMINS = "WIJKBOT_ADMIN_IDS"
 ENV_RETENTION = "WIJKBOT_RETENTION_DAYS"
 ENV_LEARN = "WIJKBOT_LEARN"
 ENV_LOG_FORMAT = "WIJKBOT_LOG_FORMAT"
+ENV_SEMANTIC = "WIJKBOT_SEMANTIC"
+ENV_SEND_RATE = "WIJKBOT_SEND_RATE"  # messages per second overall (Telegram: about 30)
+ENV_CHAT_RATE = "WIJKBOT_CHAT_RATE"  # messages per second per private chat (about 1)
+ENV_CHAT_BURST = "WIJKBOT_CHAT_BURST"  # messages a private chat may get at once
+ENV_GROUP_RATE = "WIJKBOT_GROUP_RATE"  # messages per minute per group (Telegram: 20)
 
 DEFAULT_PDOK_URL = "https://api.pdok.nl/bzk/locatieserver/search/v3_1"
 DEFAULT_POLITIE_URL = "https://api.politie.nl/v4"
 LOG_FORMATS = ("text", "json")
+SEMANTIC_MODES = ("auto", "char", "off")  # the model if it loads / n-grams only / rules only
 MAX_RETENTION_DAYS = 3650
 _TRUE = ("1", "true", "yes", "ja", "on")
 _FALSE = ("0", "false", "no", "nee", "off")
@@ -53,6 +62,14 @@ def content_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
         return Path(explicit)
     env = os.environ.get(ENV_CONTENT_DIR)
     return Path(env) if env else default_content_dir()
+
+
+def _advice(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return "the disk is full; free some space or choose another folder"
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "it is read-only for this user; make it writable or choose another folder"
+    return f"{exc.strerror or type(exc).__name__}; choose another folder"
 
 
 def default_data_dir() -> Path:
@@ -79,6 +96,11 @@ class _Environment(BaseSettings):
     retention_days: int = Field(90, validation_alias=ENV_RETENTION)
     learn: bool = Field(True, validation_alias=ENV_LEARN)
     log_format: str = Field("text", validation_alias=ENV_LOG_FORMAT)
+    semantic: str = Field("auto", validation_alias=ENV_SEMANTIC)
+    send_rate: float = Field(30.0, validation_alias=ENV_SEND_RATE)
+    chat_rate: float = Field(1.0, validation_alias=ENV_CHAT_RATE)
+    chat_burst: int = Field(3, validation_alias=ENV_CHAT_BURST)
+    group_rate: float = Field(20.0, validation_alias=ENV_GROUP_RATE)
 
     @model_validator(mode="before")
     @classmethod
@@ -122,6 +144,33 @@ class _Environment(BaseSettings):
             raise ValueError(f"must be one of {', '.join(LOG_FORMATS)}")
         return word
 
+    @field_validator("send_rate", "chat_rate", "group_rate", mode="before")
+    @classmethod
+    def _rate(cls, value: Any) -> float:
+        try:
+            rate = float(str(value).strip())
+        except ValueError:
+            rate = 0.0
+        if not 0 < rate <= 10_000:
+            raise ValueError("must be a positive number of messages")
+        return rate
+
+    @field_validator("chat_burst", mode="before")
+    @classmethod
+    def _burst(cls, value: Any) -> int:
+        text = str(value).strip()
+        if not text.isdigit() or not 1 <= int(text) <= 1000:
+            raise ValueError("must be a whole number from 1 to 1000")
+        return int(text)
+
+    @field_validator("semantic", mode="before")
+    @classmethod
+    def _semantic(cls, value: Any) -> str:
+        word = str(value).strip().lower()
+        if word not in SEMANTIC_MODES:
+            raise ValueError(f"must be one of {', '.join(SEMANTIC_MODES)}")
+        return word
+
     @field_validator("pdok_url", "politie_url", "api_base_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
@@ -159,6 +208,8 @@ class Settings:
     retention_days: int
     learn: bool
     log_format: str
+    semantic: str = "auto"
+    rates: Rates = field(default_factory=Rates)
 
     @classmethod
     def from_env(cls, content: str | None = None) -> Settings:
@@ -176,7 +227,32 @@ class Settings:
             retention_days=env.retention_days,
             learn=env.learn,
             log_format=env.log_format,
+            semantic=env.semantic,
+            rates=Rates(
+                overall=env.send_rate,
+                private=env.chat_rate,
+                private_burst=env.chat_burst,
+                group=env.group_rate / 60,
+            ),
         )
+
+    def data_dir_problem(self) -> str | None:
+        """Why the data directory cannot be used, in one line with what to do; None if it can.
+
+        Checked once at start-up, by writing a probe file, so a file in its place, a read-only
+        mount or a full disk is one clear line instead of a traceback later.
+        """
+        path = self.data_dir
+        if path.exists() and not path.is_dir():
+            return f"{ENV_DATA_DIR} {path} is a file, not a folder: move it or choose a folder"
+        try:
+            self.ensure_data_dir()
+            probe = path / ".write-test"
+            probe.write_bytes(b"0" * 4096)
+            probe.unlink()
+        except OSError as exc:
+            return f"{ENV_DATA_DIR} {path} cannot be used: {_advice(exc)}"
+        return None
 
     def ensure_data_dir(self) -> Path:
         """The data directory, private to this user (0700): it may hold pseudonymous state."""

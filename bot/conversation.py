@@ -10,10 +10,11 @@ The expiry is stored rounded up to the hour, so the table does not record when s
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 
-from bot.storage import Database
+from bot.storage import Database, StorageError
 
 DEFAULT_TTL = 24 * 3600  # seconds
 HOUR = 3600
@@ -44,11 +45,16 @@ class ConversationState:
         database.table(self.TABLE, self.DDL)
 
     def get(self, chat_key: str) -> str | None:
-        with self.database.cursor(self.TABLE) as cur:
-            row = cur.execute(
-                "SELECT awaiting FROM conversation_state WHERE chat_key = ? AND expires > ?",
-                (chat_key, int(self.clock())),
-            ).fetchone()
+        """What the chat's last reply waits for; None too when storage cannot answer now (the
+        message is then read as a new question, never lost)."""
+        try:
+            with self.database.cursor(self.TABLE) as cur:
+                row = cur.execute(
+                    "SELECT awaiting FROM conversation_state WHERE chat_key = ? AND expires > ?",
+                    (chat_key, int(self.clock())),
+                ).fetchone()
+        except StorageError:
+            return None
         return row[0] if row else None
 
     def set(self, chat_key: str, awaiting: str | None) -> None:
@@ -57,7 +63,7 @@ class ConversationState:
             self.clear(chat_key)
             return
         expires = -(-int(self.clock() + self.ttl) // HOUR) * HOUR
-        with self.database.cursor(self.TABLE) as cur:
+        with contextlib.suppress(StorageError), self.database.cursor(self.TABLE) as cur:
             cur.execute(
                 "INSERT INTO conversation_state (chat_key, awaiting, expires) VALUES (?, ?, ?)"
                 " ON CONFLICT(chat_key) DO UPDATE SET awaiting = excluded.awaiting,"
@@ -66,9 +72,12 @@ class ConversationState:
             )
 
     def clear(self, chat_key: str) -> bool:
-        with self.database.cursor(self.TABLE) as cur:
-            cur.execute("DELETE FROM conversation_state WHERE chat_key = ?", (chat_key,))
-            return cur.rowcount > 0
+        try:
+            with self.database.cursor(self.TABLE) as cur:
+                cur.execute("DELETE FROM conversation_state WHERE chat_key = ?", (chat_key,))
+                return cur.rowcount > 0
+        except StorageError:
+            return False
 
     def purge_expired(self) -> int:
         with self.database.cursor(self.TABLE) as cur:

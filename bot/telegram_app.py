@@ -25,15 +25,14 @@ import re
 import secrets
 import signal
 import sys
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlparse
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
@@ -45,21 +44,25 @@ from telegram.ext import (
     filters,
 )
 
-from bot import learning
+from bot import learning, webhook
 from bot.commands import COMMAND_ACTIONS
 from bot.config import Settings
+from bot.content import Content
 from bot.conversation import ConversationState
+from bot.delivery import Deadlines, DeliveryLimiter
 from bot.handlers.admin import ADMIN_COMMANDS, on_admin, reload_on_signal
 from bot.handlers.buttons import on_button
 from bot.handlers.commands import on_command, on_start, on_unknown
-from bot.handlers.common import SERVICES_KEY, Services
+from bot.handlers.common import SERVICES_KEY, Services, is_emergency
 from bot.handlers.errors import on_error
 from bot.handlers.flood import FloodControl
 from bot.handlers.gate import gate
 from bot.handlers.location import on_location
 from bot.handlers.other import on_other, on_service
 from bot.handlers.text import on_text
+from bot.inbox import INBOX_FILE, Inbox
 from bot.logs import mask_secrets, setup_logging
+from bot.pacing import UNLIMITED
 from bot.reload import LiveAssistant
 from bot.storage import Database, load_or_create_secret
 from bot.telegram_request import AiohttpRequest, UpdatesRequest
@@ -69,53 +72,61 @@ log = logging.getLogger(__name__)
 TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 MENU_LANGUAGES = (None, "nl", "en")  # None: the default menu, in Dutch
-MAX_CONCURRENT_UPDATES = 64
+MAX_CONCURRENT_UPDATES = 32  # enough to keep the pacer fed at 30/s; alarms bypass it
 CONNECTION_POOL_SIZE = 8
 POOL_TIMEOUT_SECONDS = 30.0
 PURGE_JOB = "purge_expired"
 PURGE_INTERVAL = dt.timedelta(days=1)
 
 
-class RetryingRateLimiter(AIORateLimiter):
-    """AIORateLimiter (Telegram's 30/s overall, 20/min per group, waits out 429) plus retries of
-    network failures such as a 502 from Telegram's front end. A BadRequest is never retried."""
-
-    def __init__(self, *, network_retries: int = 4, backoff: float = 0.2, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.network_retries = network_retries
-        self.backoff = backoff
-
-    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):  # type: ignore[no-untyped-def, override]
-        for attempt in range(self.network_retries + 1):
-            try:
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
-            except BadRequest:
-                raise
-            except NetworkError as exc:
-                if attempt == self.network_retries:
-                    raise
-                log.warning("%s failed (%s), retrying", endpoint, type(exc).__name__)
-                await asyncio.sleep(self.backoff * 2**attempt)
-        raise AssertionError("unreachable")
-
-
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Updates run concurrently, but one chat's updates in the order they came: a postcode must
-    be read after the question that asked for it."""
+    """Updates run concurrently, but one chat's updates in the order they came (a postcode must
+    be read after the question that asked for it); an emergency waits for nobody.
 
-    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+    - An update whose text the rules read as danger skips its chat's queue and the cap on
+      updates in progress, so it never waits behind FAQ answers waiting for their send slot (in
+      a burst of 1,100 alarms once waited 35 s). The cap (MAX_CONCURRENT_UPDATES) keeps a burst
+      from filling the event loop with work that is not urgent.
+    - Every update is marked done in the inbox once handled (bot/inbox.py).
+    """
+
+    def __init__(
+        self,
+        max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+        *,
+        inbox: Inbox | None = None,
+        urgent: Callable[[object], bool] | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
+        self.inbox = inbox
+        self.urgent = urgent
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
 
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if self._is_urgent(update):
+            await self.do_process_update(update, coroutine)
+        else:
+            await super().process_update(update, coroutine)
+
+    def _is_urgent(self, update: object) -> bool:
+        try:
+            return self.urgent is not None and self.urgent(update)
+        except Exception:  # deciding priority must never cost the update its answer
+            return False
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
-            await coroutine
-            return
-        key = chat.id
+        try:
+            chat = update.effective_chat if isinstance(update, Update) else None
+            if chat is None or self._is_urgent(update):
+                await coroutine
+            else:
+                await self._in_order(chat.id, coroutine)
+        finally:
+            if self.inbox is not None and isinstance(update, Update):
+                await asyncio.to_thread(self.inbox.done, update.update_id)
+
+    async def _in_order(self, key: int, coroutine: Awaitable[Any]) -> None:
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
@@ -146,6 +157,7 @@ def build_application(
     *,
     rate_limited: bool = True,
     flood: FloodControl | None = None,
+    deadlines: Deadlines | None = None,
 ) -> Application:
     """The Application with every handler; tests and the benchmark run exactly this.
 
@@ -154,6 +166,9 @@ def build_application(
     """
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    inbox = Inbox(settings.ensure_data_dir() / INBOX_FILE)
+    processor = PerChatUpdateProcessor(inbox=inbox)
+    rates = settings.rates if rate_limited else UNLIMITED
     builder = (
         ApplicationBuilder()
         .token(settings.token)
@@ -163,11 +178,12 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(processor)
         # aiohttp instead of httpx (see bot/telegram_request.py): a few warm connections serve
         # Telegram's 30 replies a second; requests wait for a free one instead of failing.
         .request(AiohttpRequest(CONNECTION_POOL_SIZE, pool_timeout=POOL_TIMEOUT_SECONDS))
-        .get_updates_request(UpdatesRequest(1, pool_timeout=POOL_TIMEOUT_SECONDS))
+        .get_updates_request(UpdatesRequest(1, pool_timeout=POOL_TIMEOUT_SECONDS, inbox=inbox))
+        .rate_limiter(DeliveryLimiter(rates, deadlines))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
@@ -175,15 +191,17 @@ def build_application(
         builder = builder.base_url(settings.api_base_url).base_file_url(
             file_url(settings.api_base_url)
         )
-    if rate_limited:
-        builder = builder.rate_limiter(RetryingRateLimiter(max_retries=3))
     app = builder.build()
-    app.bot_data[SERVICES_KEY] = build_services(settings, assistant, flood)
+    svc = build_services(settings, assistant, flood, inbox)
+    app.bot_data[SERVICES_KEY] = svc
+    processor.urgent = lambda update: is_emergency(update, svc)
     add_handlers(app)
     return app
 
 
-def build_services(settings: Settings, assistant: Any, flood: FloodControl | None) -> Services:
+def build_services(
+    settings: Settings, assistant: Any, flood: FloodControl | None, inbox: Inbox | None = None
+) -> Services:
     """One SQLite connection for everything (the wijk memory's, when it uses the same file)."""
     data_dir = settings.ensure_data_dir()
     database = _shared_database(settings, assistant)
@@ -197,6 +215,7 @@ def build_services(settings: Settings, assistant: Any, flood: FloodControl | Non
         ),
         admins=settings.admin_ids,
         flood=flood or FloodControl(),
+        inbox=inbox,
     )
 
 
@@ -218,7 +237,7 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler(list(ADMIN_COMMANDS), on_admin, filters=new))
     app.add_handler(MessageHandler(new & filters.COMMAND, on_unknown))
     app.add_handler(MessageHandler(new & (filters.LOCATION | filters.VENUE), on_location))
-    app.add_handler(MessageHandler(new & filters.TEXT, on_text))
+    app.add_handler(MessageHandler(new & (filters.TEXT | filters.CAPTION), on_text))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(MessageHandler(filters.StatusUpdate.ALL, on_service))
     app.add_handler(TypeHandler(Update, on_other))
@@ -228,11 +247,45 @@ def add_handlers(app: Application) -> None:
 async def post_init(app: Application) -> None:
     """Start-up chores; each failure is logged, none stops the bot.
 
-    The command menu (Dutch and English; admin commands never in it), the retention purge now and
-    daily, and SIGHUP as "reload content" (instead of its default: terminate).
+    First the updates a crash left unanswered (bot/inbox.py), then the retention purge now and
+    daily, SIGHUP as "reload content" (instead of its default: terminate), and the command menu in
+    the background (Dutch and English; admin commands never in it): a slow Telegram must not
+    hold up the first getUpdates.
     """
     svc: Services = app.bot_data[SERVICES_KEY]
-    content = svc.content
+    await _replay_unanswered(app, svc)
+    purge(svc)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            _purge_job, interval=PURGE_INTERVAL, first=PURGE_INTERVAL, name=PURGE_JOB
+        )
+    else:
+        log.warning("no JobQueue (python-telegram-bot[job-queue]): purging at start-up only")
+    _install_sighup(app)
+    menu = asyncio.create_task(_set_command_menu(app, svc.content), name="command-menu")
+    svc.background.add(menu)
+    menu.add_done_callback(svc.background.discard)
+
+
+async def _replay_unanswered(app: Application, svc: Services) -> None:
+    """Updates stored before a crash and never answered: answered now, saying they are late."""
+    if svc.inbox is None:
+        return
+    waiting = await asyncio.to_thread(svc.inbox.waiting)
+    for raw, received in waiting:
+        try:
+            update = Update.de_json(raw, app.bot)
+        except Exception:
+            log.warning("stored update %s cannot be read; skipped", raw.get("update_id"))
+            svc.inbox.done(int(raw.get("update_id", 0)))
+            continue
+        svc.late[update.update_id] = received
+        await app.update_queue.put(update)
+    if waiting:
+        log.info("answering %d update(s) left unanswered by the last run", len(waiting))
+
+
+async def _set_command_menu(app: Application, content: Content) -> None:
     for language in MENU_LANGUAGES:
         commands = [
             BotCommand(name, content.text(f"commando_{name}", language or "nl"))
@@ -242,14 +295,6 @@ async def post_init(app: Application) -> None:
             await app.bot.set_my_commands(commands, language_code=language)
         except TelegramError as exc:
             log.warning("command menu (%s) not set: %s", language or "default", exc)
-    purge(svc)
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(
-            _purge_job, interval=PURGE_INTERVAL, first=PURGE_INTERVAL, name=PURGE_JOB
-        )
-    else:
-        log.warning("no JobQueue (python-telegram-bot[job-queue]): purging at start-up only")
-    _install_sighup(app)
 
 
 def purge(svc: Services) -> int:
@@ -259,6 +304,7 @@ def purge(svc: Services) -> int:
         removed = learning.purge_expired(svc.learning) + svc.state.purge_expired()
         live = svc.assistant.live
         removed += live.purge() if live is not None else 0
+        removed += svc.inbox.purge() if svc.inbox is not None else 0
     except Exception as exc:
         log.warning("purge failed: %s", type(exc).__name__)
         return 0
@@ -306,6 +352,10 @@ def run(
             file=sys.stderr,
         )
         return 2
+    problem = settings.data_dir_problem()
+    if problem is not None:
+        print(f"wijkbot: {problem}", file=sys.stderr)
+        return 2
     setup_logging(token, log_format=settings.log_format)
     if hasattr(signal, "SIGHUP"):  # until post_init makes it "reload": ignored, never fatal
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
@@ -330,15 +380,18 @@ def run(
 
 def _serve(app: Application, webhook_url: str | None, listen: str, port: int) -> None:
     if webhook_url:
-        log.info("starting webhook mode on %s:%d", listen, port)
-        app.run_webhook(
-            listen=listen,
-            port=port,
-            url_path=urlparse(webhook_url).path.lstrip("/"),
-            webhook_url=webhook_url,
-            secret_token=secrets.token_urlsafe(32),
-            allowed_updates=ALLOWED_UPDATES,
-            close_loop=False,
+        svc: Services = app.bot_data[SERVICES_KEY]
+        asyncio.get_event_loop().run_until_complete(
+            webhook.serve(
+                app,
+                url=webhook_url,
+                path=urlparse(webhook_url).path,
+                listen=listen,
+                port=port,
+                secret=secrets.token_urlsafe(32),
+                allowed_updates=ALLOWED_UPDATES,
+                inbox=svc.inbox,
+            )
         )
     else:
         log.info("starting long polling")

@@ -8,6 +8,7 @@ custom `BaseRequest`; this one keeps its error contract (TimedOut, NetworkError)
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -17,7 +18,11 @@ from telegram import Update
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.inbox import Inbox
+
 log = logging.getLogger(__name__)
+
+QUICK_RETRIES = (0.1, 0.2, 0.4, 0.8)  # seconds, for getUpdates, before PTB's longer back-off
 
 # PTB marks "not given" timeouts with this sentinel's type (its class is not public API).
 _DefaultValue = type(BaseRequest.DEFAULT_NONE)
@@ -92,29 +97,70 @@ class AiohttpRequest(BaseRequest):
                 method, url, data=data, timeout=timeout, headers={"User-Agent": self.USER_AGENT}
             ) as response:
                 return response.status, await response.read()
+        except aiohttp.ConnectionTimeoutError as err:
+            # No connection (or none free) in time: the request never left, so it may be retried.
+            raise NetworkError(f"aiohttp.{type(err).__name__}: not sent") from err
         except (TimeoutError, aiohttp.ServerTimeoutError) as err:
+            # Sent, but no answer in time: Telegram may have delivered it (bot/delivery.py).
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{type(err).__name__}: {err}") from err
 
 
 class UpdatesRequest(AiohttpRequest):
-    """The getUpdates connection: an update the library cannot read is skipped, not retried.
+    """The getUpdates connection: quick retries, the durable inbox, unreadable updates skipped.
 
-    python-telegram-bot parses a whole batch at once; one update it cannot read made polling
-    fetch the same batch forever (39,923 retries in 458 s, each logged with every resident's text
-    and id). Here each update is tried on its own first; one that fails is replaced by its bare
-    `update_id` (so the offset moves past it and no handler answers it) and logged once, with the
-    id only.
+    - python-telegram-bot parses a whole batch at once; one update it cannot read made polling
+      fetch the same batch forever (39,923 retries in 458 s, each logged with every resident's
+      text and id). Each update is tried on its own first; one that fails is replaced by its bare
+      `update_id` (the offset moves past it, no handler answers it) and logged once, id only.
+    - Every update is written to the inbox (bot/inbox.py) before PTB gets it, i.e. before the
+      next getUpdates confirms it to Telegram; one the inbox already knows is reduced to its id.
+    - A Telegram hiccup (a 5xx, a dropped connection) is retried after 0.1, 0.2, 0.4 and 0.8 s
+      before PTB's own back-off (1 s, 1.5 s, 2.25 s …) takes over.
     """
+
+    def __init__(self, *args: Any, inbox: Inbox | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.inbox = inbox
 
     async def do_request(
         self, url: str, method: str, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
-        status, payload = await super().do_request(url, method, *args, **kwargs)
-        if status != 200 or not url.endswith("/getUpdates"):
+        if not url.endswith("/getUpdates"):
+            return await super().do_request(url, method, *args, **kwargs)
+        for pause in (*QUICK_RETRIES, None):
+            try:
+                status, payload = await super().do_request(url, method, *args, **kwargs)
+            except TimedOut:
+                raise  # a long poll that timed out is PTB's business
+            except NetworkError:
+                if pause is None:
+                    raise
+                await asyncio.sleep(pause)
+                continue
+            if status < 500 or pause is None:
+                break
+            await asyncio.sleep(pause)
+        if status != 200:
             return status, payload
-        return status, readable_batch(payload)
+        return status, self._admit(readable_batch(payload))
+
+    def _admit(self, payload: bytes) -> bytes:
+        """Writes the batch to the inbox; updates it already knows come back as bare ids."""
+        if self.inbox is None:
+            return payload
+        body = json.loads(payload)
+        updates = body.get("result") if isinstance(body, dict) else None
+        if not isinstance(updates, list) or not updates:
+            return payload
+        known = self.inbox.receive(updates)
+        if not known:
+            return payload
+        body["result"] = [
+            {"update_id": u["update_id"]} if u.get("update_id") in known else u for u in updates
+        ]
+        return json.dumps(body).encode()
 
 
 def readable_batch(payload: bytes) -> bytes:
@@ -126,14 +172,16 @@ def readable_batch(payload: bytes) -> bytes:
     updates = body.get("result") if isinstance(body, dict) else None
     if not isinstance(updates, list):
         return payload
-    kept = [_readable(update) for update in updates]
+    kept = [readable_update(update) for update in updates]
     if all(a is b for a, b in zip(kept, updates, strict=True)):
         return payload
     body["result"] = [u for u in kept if u is not None]
     return json.dumps(body).encode()
 
 
-def _readable(update: Any) -> Any:
+def readable_update(update: Any) -> Any:
+    """The update if python-telegram-bot can read it, else its bare id (logged once, the id
+    only), or None without an id."""
     update_id = update.get("update_id") if isinstance(update, dict) else None
     try:
         Update.de_json(update, None)

@@ -18,6 +18,8 @@ import html
 import itertools
 import json
 import re
+import socket
+import struct
 import sys
 import threading
 import time
@@ -270,7 +272,9 @@ class BotApiStandIn:
         self.record_calls = True
         self._faults: dict[str, deque[tuple[int, int | None]]] = {}
         self._cond = threading.Condition()
-        self._ids = itertools.count(1)
+        # Like Telegram, ids only grow: a stand-in started later (a bot restart in a test) goes
+        # on above the ids of an earlier one, which a durable inbox remembers as answered.
+        self._ids = itertools.count(time.time_ns() // 1_000_000 % 2_000_000_000)
         self._message_ids = itertools.count(1000)
         self._stopping = False
         self._server: ThreadingHTTPServer | None = None
@@ -326,11 +330,23 @@ class BotApiStandIn:
             self._cond.notify_all()
         return update_id
 
-    def fail(self, method: str, status: int, *, retry_after: int | None = None, times: int = 1):
-        """The next `times` calls of `method` get this error (429 with retry_after, 502, …)."""
+    def fail(
+        self,
+        method: str,
+        status: int | str,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+        seconds: float = 10.0,
+    ):
+        """The next `times` calls of `method` get this fault: an HTTP status (429 with
+        retry_after, 500, 502, …), "reset" (the connection is cut before anything is done),
+        "reset_after" (the call is carried out, then the connection is cut) or "stall" (the call
+        is carried out after `seconds`, as a slow Telegram would)."""
         with self._cond:
             queue = self._faults.setdefault(method, deque())
-            queue.extend([(status, retry_after)] * times)
+            extra = seconds if status == "stall" else retry_after
+            queue.extend([(status, extra)] * times)
 
     def replies(self, chat_id: int | None = None, method: str | None = None) -> list[Call]:
         """Delivered (200) send calls, optionally for one chat or one method."""
@@ -355,12 +371,21 @@ class BotApiStandIn:
 
     # -- what the handler thread does --
 
-    def _handle(self, method: str, params: dict[str, Any]) -> tuple[int, Any]:
+    def _handle(self, method: str, params: dict[str, Any]) -> tuple[int | str, Any]:
         with self._cond:
             faults = self._faults.get(method)
-            if faults:
-                status, retry_after = faults.popleft()
-                self._record(Call(method, params, status))
+            fault = faults.popleft() if faults else None
+        if fault is not None and fault[0] == "stall":
+            time.sleep(float(fault[1] or 0))
+            fault = None
+        after = fault is not None and fault[0] == "reset_after"
+        if fault is not None and not after:
+            status, retry_after = fault
+            with self._cond:
+                self._record(Call(method, params, 0 if status == "reset" else int(status)))
+            if status == "reset":
+                return "reset", None
+            with self._cond:
                 if status == 429:
                     wait = retry_after or 1
                     return 429, {
@@ -369,7 +394,12 @@ class BotApiStandIn:
                         "description": f"Too Many Requests: retry after {wait}",
                         "parameters": {"retry_after": wait},
                     }
-                return status, None  # a proxy's HTML error page, not Bot API JSON
+                return int(status), None  # a proxy's HTML error page, not Bot API JSON
+        status, payload = self._answer(method, params)
+        return ("reset", None) if after else (status, payload)
+
+    def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, Any]:
+        """What Telegram would answer, the call carried out."""
         errors = check_call(method, params, self.spec) if method in SERVED else []
         if method not in SERVED:
             errors = [f"{method}: not served by the stand-in"]
@@ -501,10 +531,19 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             params = dict(parse_qsl(body.decode(), keep_blank_values=True))
         status, payload = self.owner._handle(method, params)
+        if status == "reset":
+            self._reset()
+            return
         try:
             self._send(status, payload)
         except (BrokenPipeError, ConnectionResetError):  # the bot gave up waiting (shutdown)
             self.close_connection = True
+
+    def _reset(self) -> None:
+        """Cut the connection with a TCP reset, no answer: what a broken proxy does."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
 
     def _send(self, status: int, payload: Any) -> None:
         if payload is None:

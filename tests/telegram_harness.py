@@ -11,13 +11,20 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.pacing import Rates
 from bot.telegram_app import ALLOWED_UPDATES, build_application
 from tests.botapi_standin import BotApiStandIn, Call
 
 TOKEN = "123456:TEST-token_for-tests"
 
 
+# Most tests send one chat many messages in a row; Telegram's one a second per chat would make
+# them slow without testing anything. Tests of pacing itself pass `rates=Rates()`.
+FAST = Rates(overall=1000, private=1000, private_burst=1000, group=1000, group_burst=1000)
+
+
 def settings_for(standin: BotApiStandIn, data_dir: Path, **changes: Any) -> Settings:
+    changes.setdefault("rates", FAST)
     return dataclasses.replace(
         Settings.from_env(),
         token=standin.token,

@@ -14,7 +14,6 @@ from bot.handlers.common import (
     FORGET_ACTION,
     forget_chat,
     is_private,
-    kind_reply,
     language_of,
     note_reply,
     query_for,
@@ -70,5 +69,5 @@ async def on_unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         message.text or "/", context.bot.username, strict=True
     ):
         return
-    reply = kind_reply(services(context).content, "onbekend_commando", language_of(update))
+    reply = services(context).assistant.fixed_reply("onbekend_commando", language_of(update))
     await send_reply(update, context, reply, remember=False)

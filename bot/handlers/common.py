@@ -7,6 +7,7 @@ station as a venue) is the same for every kind of update.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from bot.content import Content
 from bot.conversation import ConversationState
 from bot.handlers.flood import FloodControl
 from bot.handlers.recent import RecentQuestions
+from bot.inbox import Inbox
 from bot.memory import pseudonym
 from bot.messages import Query, Reply
 from bot.replies import Outgoing, label_actions, render
@@ -44,6 +46,9 @@ class Services:
     admins: frozenset[int] = frozenset()
     flood: FloodControl = field(default_factory=FloodControl)
     questions: RecentQuestions = field(default_factory=RecentQuestions)
+    inbox: Inbox | None = None
+    late: dict[int, float] = field(default_factory=dict)  # update id -> when it first arrived
+    background: set[asyncio.Task[None]] = field(default_factory=set)  # kept until done
     _labels: tuple[int, dict[str, str]] = (0, {})
 
     @property
@@ -61,6 +66,23 @@ class Services:
         if self._labels[0] != id(content):
             self._labels = (id(content), label_actions(content))
         return self._labels[1]
+
+
+def message_text(update: Update) -> str:
+    """What the resident wrote: the text, or a photo's caption (an edited one included)."""
+    message = update.effective_message
+    if message is None:
+        return ""
+    return message.text or message.caption or ""
+
+
+def is_emergency(update: object, svc: Services) -> bool:
+    """The rules' verdict on the update's text, at once: it decides who goes first. A command
+    (/spoed) is a menu choice, not a cry for help."""
+    if not isinstance(update, Update):
+        return False
+    text = message_text(update)
+    return bool(text) and not text.startswith("/") and svc.assistant.rules_alarm(text)
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -95,18 +117,8 @@ def query_for(update: Update, context: ContextTypes.DEFAULT_TYPE, **fields: Any)
         language=language_of(update),
         user=user_key(update, context),
         private=is_private(update),
+        late=update.update_id in services(context).late,
         **fields,
-    )
-
-
-def kind_reply(content: Content, key: str, language: str | None) -> Reply:
-    """A fixed text with the footer, for answers that do not need the core (flood, stickers…)."""
-    lang = language if language in ("nl", "en") else "nl"
-    numbers = {k: line.nummer for k, line in content.lines.items()}
-    return Reply(
-        body=content.text(key, lang, **numbers),
-        footer=content.text("footer", lang, **numbers),
-        language=lang,
     )
 
 
@@ -129,7 +141,8 @@ async def send_reply(
     private = is_private(update)
     svc = services(context)
     rendered = render(reply, svc.content, private=private, feedback=feedback)
-    await send_messages(update, context, chat_id, rendered)
+    urgent = reply.alarm or reply.crisis_text is not None
+    await send_messages(update, context, chat_id, rendered, urgent=urgent)
     if reply.venue is not None:
         venue = reply.venue
         await context.bot.send_venue(
@@ -138,6 +151,7 @@ async def send_reply(
             longitude=venue.lon,
             title=venue.title,
             address=venue.address,
+            rate_limit_args={"alarm": urgent},
         )
     key = chat_key(update, context)
     if remember and key is not None:
@@ -178,8 +192,15 @@ def _ranked(assistant: Any, text: str) -> list[tuple[str, float]] | None:
 
 
 async def send_messages(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, messages: list[Outgoing]
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    messages: list[Outgoing],
+    *,
+    urgent: bool = False,
 ) -> None:
+    """urgent: the reply carries the alarm or 113: it goes first and is retried for ten minutes
+    (bot/delivery.py)."""
     # In a group, answer as a reply so it is clear whom the bot is talking to.
     message = update.message
     quote = None
@@ -187,6 +208,10 @@ async def send_messages(
         quote = ReplyParameters(message.message_id, allow_sending_without_reply=True)
     for out in messages:
         await context.bot.send_message(
-            chat_id, out.text, reply_markup=out.reply_markup, reply_parameters=quote
+            chat_id,
+            out.text,
+            reply_markup=out.reply_markup,
+            reply_parameters=quote,
+            rate_limit_args={"alarm": urgent},
         )
         quote = None

@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import SERVICES_KEY, kind_reply, language_of, send_messages
+from bot.handlers.common import SERVICES_KEY, language_of, message_text, send_messages
 from bot.replies import render
 
 log = logging.getLogger(__name__)
@@ -28,9 +28,15 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = context.application.bot_data.get(SERVICES_KEY)
     if svc is None:
         return
-    reply = kind_reply(svc.content, "fout", language_of(update))
+    reply = svc.assistant.fixed_reply("fout", language_of(update), message_text(update))
     try:
-        await send_messages(update, context, update.effective_chat.id, render(reply, svc.content))
+        await send_messages(
+            update,
+            context,
+            update.effective_chat.id,
+            render(reply, svc.content),
+            urgent=reply.alarm,
+        )
     except TelegramError as exc:
         log.warning("apology not delivered: %s", type(exc).__name__)
 

@@ -12,7 +12,14 @@ from telegram import Message, Update
 from telegram.constants import ChatType, MessageEntityType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.handlers.common import kind_reply, language_of, send_reply, services
+from bot.handlers.common import (
+    Services,
+    is_emergency,
+    language_of,
+    message_text,
+    send_reply,
+    services,
+)
 
 GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
 
@@ -23,15 +30,27 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     if user is None or update.channel_post or update.edited_channel_post:
         return
-    verdict = services(context).flood.check(user.id)
-    if verdict == "ok":
+    svc = services(context)
+    verdict = svc.flood.check(user.id)
+    if verdict == "ok" or await _emergency(update, svc):  # an emergency passes every gate
         return
     if update.callback_query is not None:
         await update.callback_query.answer()
     if verdict == "notice":
-        reply = kind_reply(services(context).content, "te_veel", language_of(update))
+        reply = svc.assistant.fixed_reply("te_veel", language_of(update), message_text(update))
         await send_reply(update, context, reply, remember=False)
     raise ApplicationHandlerStop
+
+
+async def _emergency(update: Update, svc: Services) -> bool:
+    """The rules at once, else the model too (only for a message flood control would stop)."""
+    if is_emergency(update, svc):
+        return True
+    text = message_text(update)
+    if not text or text.startswith("/"):
+        return False
+    urgency = await svc.assistant.safety(text)
+    return urgency.alarm or urgency.crisis
 
 
 def wanted(update: Update, bot_id: int, username: str | None) -> bool:

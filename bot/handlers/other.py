@@ -10,7 +10,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import kind_reply, language_of, send_reply, services
+from bot.handlers.common import language_of, message_text, send_reply, services
+from bot.handlers.text import on_text
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -19,12 +20,21 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or update.effective_chat is None:
         return
-    reply = kind_reply(
-        services(context).content,
-        "bewerkt" if update.edited_message else "alleen_tekst",
-        language_of(update),
+    if update.edited_message is not None and await _urgent(update, context):
+        await on_text(update, context)  # an emergency typed as an edit still gets the alarm
+        return
+    reply = services(context).assistant.fixed_reply(
+        "bewerkt" if update.edited_message else "alleen_tekst", language_of(update)
     )
     await send_reply(update, context, reply, remember=False)
+
+
+async def _urgent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    text = message_text(update)
+    if not text:
+        return False
+    urgency = await services(context).assistant.safety(text)
+    return urgency.alarm or urgency.crisis
 
 
 async def on_service(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -13,6 +13,7 @@ from bot import learning
 from bot.handlers.common import (
     chat_key,
     is_private,
+    message_text,
     note_reply,
     query_for,
     send_reply,
@@ -23,11 +24,12 @@ from bot.replies import offers_feedback
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
-    if message is None or message.text is None:
+    """A text, or a photo's caption: "inbraak!" under a photo is a message too."""
+    written = message_text(update)
+    if not written:
         return
     private = is_private(update)
-    text = message.text if private else without_mention(message.text, context.bot.username)
+    text = written if private else without_mention(written, context.bot.username)
     svc = services(context)
     assistant = svc.assistant  # one content version for the whole reply
     action = svc.labels.get(text.strip().casefold())

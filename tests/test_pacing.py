@@ -1,0 +1,122 @@
+"""The send pacer's contract, with a fake clock (no sleeps): an even 30/s overall, about 1/s per
+private chat with a short burst, 20/min per group, alarms first, a 429 pauses only its chat."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+
+import pytest
+
+from bot.pacing import ALARM, NORMAL, Pacer, PacingState, Rates
+
+
+def drain(
+    state: PacingState, start: float = 0.0, limit: int = 10_000
+) -> list[tuple[float, object]]:
+    """Releases everything waiting, jumping the clock to each wake-up time."""
+    now, released = start, []
+    for _ in range(limit):
+        item, wake = state.release(now)
+        if item is not None:
+            released.append((now, item.chat))
+        elif wake is None:
+            return released
+        else:
+            now = wake
+    raise AssertionError("did not drain")
+
+
+def approx(value: float) -> object:
+    return pytest.approx(value, abs=1e-6)
+
+
+def most_in_a_second(times: list[float]) -> int:
+    return max(sum(1 for u in times if t <= u < t + 1.0) for t in times)
+
+
+def test_overall_at_most_30_in_any_second_and_evenly_spaced() -> None:
+    state = PacingState(Rates())
+    for chat in range(200):
+        state.add(chat, group=False)
+    times = [t for t, _ in drain(state)]
+    assert len(times) == 200
+    assert most_in_a_second(times) <= 30
+    assert times[-1] == approx(199 / 30)
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 1 / 30 - 1e-9
+
+
+def test_a_private_chat_gets_a_short_burst_then_one_a_second() -> None:
+    state = PacingState(Rates())
+    for _ in range(6):
+        state.add(7, group=False)
+    times = [t for t, _ in drain(state)]
+    # three at once (a two-message reply is never held back), then one a second
+    assert times[:3] == [0.0, approx(1 / 30), approx(2 / 30)]
+    assert times[3:] == [approx(1.0), approx(2.0), approx(3.0)]
+
+
+def test_a_group_gets_twenty_a_minute() -> None:
+    state = PacingState(Rates())
+    for _ in range(23):
+        state.add(-100, group=True)
+    times = [t for t, _ in drain(state)]
+    assert sum(t < 60 for t in times) <= 3 + 20
+    assert times[-1] >= 60 - 1e-6
+
+
+def test_a_message_waiting_for_its_chat_holds_no_overall_slot() -> None:
+    state = PacingState(Rates())
+    for _ in range(10):
+        state.add("busy", group=False)
+    drain_until = [state.release(t * 0.04)[0] for t in range(3)]  # the burst goes
+    assert all(item is not None for item in drain_until)
+    state.add("other", group=False)  # arrives later, but its chat is free
+    item, _ = state.release(0.5)
+    assert item is not None and item.chat == "other"
+
+
+def test_an_alarm_goes_before_everything_that_waits() -> None:
+    state = PacingState(Rates())
+    for chat in range(50):
+        state.add(chat, group=False, priority=NORMAL)
+    state.add(999, group=False, priority=ALARM)
+    first = drain(state)[0]
+    assert first[1] == 999
+
+
+def test_a_429_pauses_only_its_own_chat() -> None:
+    state = PacingState(Rates())
+    state.pause(1, until=5.0)
+    state.add(1, group=False)
+    state.add(2, group=False)
+    released = drain(state)
+    assert released[0] == (0.0, 2)
+    assert released[1][1] == 1 and released[1][0] >= 5.0
+
+
+def test_idle_chats_are_forgotten() -> None:
+    state = PacingState(Rates())
+    for chat in range(100):
+        state.add(chat, group=False)
+    drain(state)
+    state.forget_idle(now=1000.0)
+    assert state._buckets == {}
+
+
+async def test_the_pacer_runs_the_state_on_the_event_loop() -> None:
+    """The asyncio wrapper around PacingState: every waiter released once, the alarm first."""
+    pacer = Pacer(Rates(overall=200, private=200, private_burst=100), clock=time.monotonic)
+    order: list[int] = []
+
+    async def send(chat: int, alarm: bool) -> None:
+        await pacer.acquire(chat, group=False, alarm=alarm)
+        order.append(chat)
+
+    tasks = [asyncio.create_task(send(c, alarm=c == 9)) for c in range(10)]
+    await asyncio.gather(*tasks)
+    await pacer.close()
+    assert sorted(order) == list(range(10))
+    assert order.index(9) <= 1  # the first send may already have gone when the alarm came
