@@ -30,6 +30,7 @@ from bot.storage import Database
 
 LOGGED_DECISIONS = ("not_understood", "ambiguous")
 THUMBS_DOWN = "thumbs_down"  # the decision stored for a 👎 on an answer
+MODEL_ALARM = "model_alarm"  # the safety model alone raised 112 or 113: worth a human look
 MAX_TEXT_CHARS = 500  # a long story is cut: the start is enough to see what was asked
 TOP_INTENTS = 3
 
@@ -42,6 +43,7 @@ class LearnedMessage:
     top: tuple[tuple[str, float | None], ...]  # (intent, score) best first; score None if unknown
     content_version: str
     intent: str | None = None  # the answer that got the 👎, or the best guess
+    reasons: tuple[str, ...] = ()  # why the alarm fired: "rule:<id>", "model:<kind> <score>"
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,8 @@ class SqliteLearningStore:
             " text TEXT NOT NULL,"  # scrubbed
             " top_intents TEXT NOT NULL,"  # JSON [[intent, score], ...]
             " content_version TEXT NOT NULL,"
-            " intent TEXT)"
+            " intent TEXT,"
+            " reasons TEXT)"  # JSON ["rule:brand", "model:medisch 0.91"]; schema version 2
         ),
         "reply_counts": (
             "CREATE TABLE IF NOT EXISTS reply_counts ("
@@ -155,8 +158,8 @@ class SqliteLearningStore:
         with self.database.cursor("learning_log") as cur:
             cur.execute(
                 "INSERT INTO learning_log"
-                " (day, decision, text, top_intents, content_version, intent)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " (day, decision, text, top_intents, content_version, intent, reasons)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     message.day,
                     message.decision,
@@ -164,6 +167,7 @@ class SqliteLearningStore:
                     json.dumps([list(t) for t in message.top]),
                     message.content_version,
                     message.intent,
+                    json.dumps(list(message.reasons)),
                 ),
             )
 
@@ -187,7 +191,7 @@ class SqliteLearningStore:
     def messages(self, since: str) -> list[LearnedMessage]:
         with self.database.cursor("learning_log") as cur:
             rows = cur.execute(
-                "SELECT day, decision, text, top_intents, content_version, intent"
+                "SELECT day, decision, text, top_intents, content_version, intent, reasons"
                 " FROM learning_log WHERE day >= ? ORDER BY day, text",
                 (since,),
             ).fetchall()
@@ -199,8 +203,9 @@ class SqliteLearningStore:
                 top=tuple((str(i), s) for i, s in json.loads(top)),
                 content_version=version,
                 intent=intent,
+                reasons=tuple(json.loads(reasons or "[]")),
             )
-            for day, decision, text, top, version, intent in rows
+            for day, decision, text, top, version, intent, reasons in rows
         ]
 
     def reply_counts(self, since: str) -> list[ReplyCount]:
@@ -263,7 +268,13 @@ def _top_from_reply(reply: Reply) -> tuple[tuple[str, float | None], ...]:
 
 
 def should_log(reply: Reply) -> bool:
-    return reply.decision in LOGGED_DECISIONS
+    """Unanswered questions, and alarms only the model raised (the rules may be missing one)."""
+    return reply.decision in LOGGED_DECISIONS or _model_alone(reply)
+
+
+def _model_alone(reply: Reply) -> bool:
+    raised = reply.alarm or reply.crisis_text is not None
+    return raised and bool(reply.reasons) and all(r.startswith("model:") for r in reply.reasons)
 
 
 def log_reply(
@@ -285,11 +296,12 @@ def log_reply(
     store.add_message(
         LearnedMessage(
             day=_day(store),
-            decision=reply.decision,
+            decision=MODEL_ALARM if _model_alone(reply) else reply.decision,
             text=scrub_for_log(store, query_text),
             top=top if top is not None else _top_from_reply(reply),
             content_version=content_version,
             intent=reply.intent,
+            reasons=reply.reasons,
         )
     )
     return True

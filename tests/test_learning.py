@@ -78,7 +78,8 @@ async def test_not_understood_message_is_logged_scrubbed_with_day_only(
     assert log_reply(store, text, reply, content.version, ranked=top_intents(assistant, text))
 
     [row] = _rows(store)
-    assert len(row) == 6  # day, decision, text, top intents, version, intent: no user column
+    # day, decision, text, top intents, version, intent, alarm reasons: no user column
+    assert len(row) == 7
     [message] = store.messages("2000-01-01")
     assert message.text == "wanneer begint de kermis? bel me op [telefoon]"
     assert message.day == "2026-11-28"
