@@ -14,6 +14,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from bot import keys
 from bot.content import Content, FaqEntry
 from bot.districts import Districts, Place, find_postcode
@@ -75,7 +77,12 @@ class Assistant:
         self.languages = LanguageGuesser.build(content.language.talen)
         self.normaliser = Normaliser.from_content(content.language)
         self.districts = Districts.from_content(content)
-        self.matcher = Matcher(content, self.normaliser, neutral=self.districts.name_words())
+        self.matcher = Matcher(
+            content,
+            self.normaliser,
+            neutral=self.districts.name_words(),
+            semantic=semantic.faq if semantic is not None else None,
+        )
         self.urgency = UrgencyDetector.build(content.urgency, self.normaliser)
         self.memory = memory if memory is not None else InMemoryWijkMemory()
         self.live = live
@@ -116,8 +123,12 @@ class Assistant:
         prefer = self._preferred(urgency)
         for entry_id in self._lines_named(text):
             prefer[entry_id] = max(prefer.get(entry_id, 0.0), LINE_NAMED_BONUS)
-        match = self.matcher.match(norm, hint=query.language, prefer=prefer)
-        language = self.languages.guess(text) or match.language
+        foreign = self.languages.guess(text)
+        vector = await self._vector(text) if not urgency.alarm else None
+        match = self.matcher.match(
+            norm, hint=query.language, prefer=prefer, vector=vector, foreign=foreign is not None
+        )
+        language = foreign or match.language
         answer = await self._answer_text(text, query, match, language)
         answer = self._danger_answer(answer, urgency, language)
         if len(text) > LONG_MESSAGE:
@@ -163,6 +174,17 @@ class Assistant:
         numbers = {k: line.nummer for k, line in self.content.lines.items()}
         urgency = self.urgency.detect(text) if text else NO_URGENCY
         return self._finish(_Answer(self._t(key, lang, **numbers)), lang, urgency)
+
+    async def _vector(self, text: str) -> np.ndarray | None:
+        """The message's meaning for the matcher; None without the semantic layer (or when the
+        embedding fails: the words alone still answer)."""
+        if self.semantic is None:
+            return None
+        try:
+            return await self.semantic.vector_soon(text)
+        except Exception as exc:
+            log.warning("embedding failed (%s): matching on words only", type(exc).__name__)
+            return None
 
     def rules_alarm(self, text: str) -> bool:
         """The rules alone, at once: for the gates that must not wait (flood control, order)."""
@@ -216,7 +238,11 @@ class Assistant:
         sure = match.decision == "sure" and best is not None
         entry = self.content.entry(best.entry_id) if sure and best else None
         wants_agent = entry is not None and entry.actie == "wijkagent"
-        if query.awaiting == AWAIT_PLACE or wants_agent or not sure:
+        # Unsure, and the message is (almost) only a place ("7419", "Colmschate", "ik woon in
+        # de Zandweerd"): the wijkagent. A place inside another question ("een restaurant in de
+        # binnenstad") is not a wijkagent question.
+        looks_placed = not sure and (self._place_like(text) or _mentions_agent(text))
+        if query.awaiting == AWAIT_PLACE or wants_agent or looks_placed:
             place = await self._place_from_text(
                 text, live=query.awaiting == AWAIT_PLACE or wants_agent or _mentions_agent(text)
             )
@@ -434,6 +460,12 @@ class Assistant:
                 if checked is not None:
                     return checked
         return place
+
+    def _place_like(self, text: str) -> bool:
+        """At most one word besides place names, numbers and stop words."""
+        neutral = self.matcher.neutral
+        words = self.normaliser.normalise(text[:MATCH_CHARS]).content
+        return sum(1 for w in words if w not in neutral and not w.isdigit()) <= 1
 
     async def _ask_or_recall_place(self, query: Query, language: str, match: Match) -> _Answer:
         remembered = self._recall(query)

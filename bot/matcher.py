@@ -48,6 +48,31 @@ class Settings:
     weight_terms: float = 0.35  # entry-level term overlap in the final score
     keyword_bonus: float = 0.05  # a trefwoord of the entry in the message
     unknown_floor: float = 0.6  # score factor when no word of the message is known
+    # With the semantic signal (bot/semantic.py), tuned on dev_set, dev_set_2 and dev_set_3 so that
+    # "sure" was right >= 95% of the time on each (docs/benchmarks.md):
+    semantic_weight: float = 0.6  # of the meaning, against 0.4 of the words
+    semantic_low: float = 0.7  # e5 cosines live in 0.7..1.0: rescaled to 0..1
+    semantic_high: float = 1.0
+    fused_sure: float = 0.475
+    fused_floor: float = 0.475
+    fused_margin: float = 0.04
+
+
+@dataclass(frozen=True)
+class SemanticIndex:
+    """The vectors of every phrasing (and out-of-scope example), with the entry each belongs to;
+    rows are grouped by entry, in the matcher's numbering (the FAQ, then out of scope)."""
+
+    vectors: np.ndarray  # rows x dimensions, L2-normalised
+    entries: np.ndarray  # entry number of each row, non-decreasing
+    size: int  # number of entries, out of scope included
+
+    def scores(self, vector: np.ndarray) -> np.ndarray:
+        """Per entry, the cosine of the message with its closest phrasing."""
+        cosine = self.vectors @ vector
+        best = np.full(self.size, -1.0)
+        np.maximum.at(best, self.entries, cosine)
+        return best
 
 
 @dataclass(frozen=True)
@@ -185,7 +210,7 @@ class _EntryTerms:
 
     def scores(self, stems: Iterable[str]) -> np.ndarray:
         """Per entry, the share of the message's idf-weighted stems that it uses."""
-        stems = set(stems)
+        stems = sorted(set(stems))  # sorted: a float sum must not depend on the hash seed
         total = sum(self.idf.get(s, self.unseen_idf) for s in stems)
         found = [self.postings[s] for s in stems if s in self.postings]
         if not found or not total:
@@ -225,9 +250,11 @@ class Matcher:
         normaliser: Normaliser,
         settings: Settings | None = None,
         neutral: frozenset[str] = frozenset(),
+        semantic: SemanticIndex | None = None,
     ):
         """`neutral` words (place names) say where, not what: they neither help nor hurt."""
         self.settings = settings or Settings()
+        self.semantic = semantic
         self.neutral = neutral
         self.normaliser = normaliser
         self.entry_ids = [e.id for e in content.faq]
@@ -303,12 +330,16 @@ class Matcher:
         # A typo rarely changes a word's length by more than a letter (two in a long word); a
         # bigger gap is another word ("verlengen" is not "velgen", "hema" is not "hem").
         gap = MAX_LENGTH_GAP + (len(word) >= LONG_WORD)
-        candidates = {
-            c
-            for key in _deletes(word)
-            for c in self._near.get(key, ())
-            if abs(len(c) - len(word)) <= gap
-        }
+        # Sorted: with equal scores extractOne keeps the first, and a set's order changes with
+        # PYTHONHASHSEED (52 of 2,482 answers changed between two runs of the same code).
+        candidates = sorted(
+            {
+                c
+                for key in _deletes(word)
+                for c in self._near.get(key, ())
+                if abs(len(c) - len(word)) <= gap
+            }
+        )
         found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
         if found is None and len(word) >= LONG_WORD:
             # Long words can carry two typos apart; scan the vocabulary once (then cached).
@@ -352,20 +383,52 @@ class Matcher:
             return "en" if english > dutch else "nl"
         return hint if hint in LANGUAGES else None
 
-    def rank(self, norm: Normalised, prefer: Mapping[str, float] | None = None) -> list[Candidate]:
-        """The best entries with a score in 0..1, best first."""
+    def rank(
+        self,
+        norm: Normalised,
+        prefer: Mapping[str, float] | None = None,
+        vector: np.ndarray | None = None,
+        foreign: bool = False,
+    ) -> list[Candidate]:
+        """The best entries with a score in 0..1, best first.
+
+        vector: the message's embedding: the words' score and the meaning's are blended. foreign:
+        a language the words of the content do not know (Turkish, Polish…): meaning only.
+        """
+        combined, language = self._lexical(norm, prefer)
+        if vector is not None and self.semantic is not None:
+            s = self.settings
+            span = s.semantic_high - s.semantic_low
+            meaning = np.clip((self.semantic.scores(vector) - s.semantic_low) / span, 0.0, 1.0)
+            weight = 1.0 if foreign else s.semantic_weight
+            combined = (1 - weight) * combined + weight * meaning
+        n = min(TOP, len(combined))
+        best = np.argpartition(-combined, n - 1)[:n]
+        best = best[np.argsort(-combined[best], kind="stable")]
+        return [
+            Candidate(self._id(e), round(float(combined[e]), 4), language.get(e, "nl"))
+            for e in best
+            if combined[e] > 0
+        ]
+
+    def _lexical(
+        self, norm: Normalised, prefer: Mapping[str, float] | None
+    ) -> tuple[np.ndarray, dict[int, str]]:
+        """Per entry the words' score (characters, token order, terms), and each entry's best
+        phrasing's language."""
+        combined = np.zeros(len(self.entry_ids) + 1)
+        language: dict[int, str] = {}
         words, known = self.understand(norm)
         if not words or known == 0:
-            return []
+            return combined, language
         s = self.settings
         stems = {lang: self.normaliser.stems(words, lang) for lang in LANGUAGES}
         query_sorted = {lang: " ".join(sorted(st)) for lang, st in stems.items()}
-        all_stems = frozenset(stems["nl"]) | frozenset(stems["en"])
+        all_stems = sorted(frozenset(stems["nl"]) | frozenset(stems["en"]))
         cosine = self.chars.cosine(" ".join(words))
         k = min(s.candidates, len(cosine))
         top = np.argpartition(-cosine, k - 1)[:k] if k < len(cosine) else range(len(cosine))
         phrase = np.zeros(len(self.entry_ids) + 1)
-        language = {}
         for p in top:
             c = float(cosine[p])
             if c <= 0:
@@ -386,30 +449,33 @@ class Matcher:
         # A message half made of words the content never uses is probably about something
         # else: scale the score down with the share of unknown words.
         scale = s.unknown_floor + (1 - s.unknown_floor) * known
-        combined = np.minimum(1.0, combined * scale)
-        n = min(TOP, len(combined))
-        best = np.argpartition(-combined, n - 1)[:n]
-        best = best[np.argsort(-combined[best])]
-        return [
-            Candidate(self._id(e), round(float(combined[e]), 4), language.get(e, "nl"))
-            for e in best
-            if combined[e] > 0
-        ]
+        return np.minimum(1.0, combined * scale), language
 
     def _id(self, number: int) -> str:
         return OUTSIDE if number == self.outside else self.entry_ids[number]
 
-    def match(self, norm: Normalised, hint: str | None = None, prefer: Iterable[str] = ()) -> Match:
-        ranked = self.rank(norm, prefer)
+    def match(
+        self,
+        norm: Normalised,
+        hint: str | None = None,
+        prefer: Mapping[str, float] | None = None,
+        vector: np.ndarray | None = None,
+        foreign: bool = False,
+    ) -> Match:
+        ranked = self.rank(norm, prefer, vector, foreign)
         detected = self.language_of(norm, hint)
         language = detected or (ranked[0].language if ranked else "nl")
         s = self.settings
-        if not ranked or ranked[0].score < s.floor or ranked[0].entry_id == OUTSIDE:
+        fused = vector is not None and self.semantic is not None
+        floor, sure, margin = (
+            (s.fused_floor, s.fused_sure, s.fused_margin) if fused else (s.floor, s.sure, s.margin)
+        )
+        if not ranked or ranked[0].score < floor or ranked[0].entry_id == OUTSIDE:
             rest = tuple(c for c in ranked if c.entry_id != OUTSIDE)[:3]
             return Match("not_understood", rest, language)
         ranked = [c for c in ranked if c.entry_id != OUTSIDE]
         first = ranked[0].score
-        close = [c for c in ranked[1:3] if first - c.score < s.margin]
-        if first < s.sure or close:
+        close = [c for c in ranked[1:3] if first - c.score < margin]
+        if first < sure or close:
             return Match("ambiguous", (ranked[0], *close), language)
         return Match("sure", tuple(ranked[:3]), language)

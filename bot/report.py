@@ -16,10 +16,12 @@ import datetime as dt
 import html
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from bot.config import Settings
@@ -142,28 +144,66 @@ def _key(assistant: Any, text: str) -> str:
 
 
 def group_messages(messages: list[LearnedMessage], assistant: Any) -> list[Group]:
-    """Greedy clustering: each message joins the most similar group above SIMILAR, or starts one.
+    """Greedy clustering: each message joins the most similar group, or starts one.
 
-    Frequent texts go first so that they become the groups' centres.
+    Similar: the same words (rapidfuzz over stems, SIMILAR), or, with the semantic layer, the
+    same meaning: the same closest FAQ entry and a close embedding, so that "hoe laat is het
+    bureau open" and "openingstijden politie deventer" are one group for the communications
+    team, and "kermis deventer" and "weer deventer" are not. Frequent texts go first so that
+    they become the groups' centres.
     """
     keyed = [(m, _key(assistant, m.text)) for m in messages]
     frequency = Counter(k for _, k in keyed)
     keyed.sort(key=lambda mk: (-frequency[mk[1]], mk[1]))
+    meaning = _meaning(assistant)
     groups: list[Group] = []
+    centres: list[Sense | None] = []
     for message, key in keyed:
+        sense = meaning(message.text)
         best, best_score = None, 0.0
-        for group in groups:
+        for group, centre in zip(groups, centres, strict=True):
             score = fuzz.token_set_ratio(key, group.key) if key and group.key else 0.0
+            if sense is not None and centre is not None and _same_meaning(sense, centre):
+                score = max(score, 100.0)
             if score > best_score:
                 best, best_score = group, score
         if best is None or (best_score < SIMILAR and best.key != key):
             best = Group(key=key)
             groups.append(best)
+            centres.append(sense)
         best.texts.append(message.text)
         best.decisions[message.decision] += 1
     for group in groups:
         group.closest, group.score = _closest_entry(group, assistant)
     return sorted(groups, key=lambda g: (-g.size, g.key))
+
+
+SAME_MEANING = 0.86  # cosine of two messages (e5), when their closest FAQ entry is the same
+SAME_MEANING_OUTSIDE = 0.90  # … when both are closest to the out-of-scope examples (a wide class)
+
+
+Sense = tuple[int, bool, np.ndarray]  # closest entry, whether that is "out of scope", vector
+
+
+def _meaning(assistant: Any) -> Callable[[str], Sense | None]:
+    """text -> its Sense, or always None without the semantic layer."""
+    semantic = getattr(assistant, "semantic", None)
+    if semantic is None:
+        return lambda text: None
+
+    def sense(text: str) -> Sense:
+        vector = semantic.vector(PLACEHOLDER_RE.sub(" ", text))
+        closest = int(np.argmax(semantic.faq.scores(vector)))
+        return closest, closest == semantic.faq.size - 1, vector
+
+    return sense
+
+
+def _same_meaning(a: Sense, b: Sense) -> bool:
+    if a[0] != b[0]:
+        return False
+    needed = SAME_MEANING_OUTSIDE if a[1] else SAME_MEANING
+    return float(np.dot(a[2], b[2])) >= needed
 
 
 def _closest_entry(group: Group, assistant: Any) -> tuple[str | None, float]:
@@ -356,13 +396,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.assistant import Assistant
+    from bot.cli import semantic_layer
     from bot.content import load_content
 
     content = load_content(settings.content_dir)
     store = SqliteLearningStore.in_data_dir(
         settings, public_numbers=[line.nummer for line in content.lines.values()]
     )
-    report = build_report(store, Assistant(content), args.days)
+    assistant = Assistant(content, semantic=semantic_layer(settings, content))
+    report = build_report(store, assistant, args.days)
     print(format_text(report))
     if args.html:
         Path(args.html).write_text(format_html(report), encoding="utf-8")

@@ -28,6 +28,7 @@ from bot.embeddings import (
 from bot.embeddings import (
     vectors_file as _vectors_file,
 )
+from bot.matcher import SemanticIndex
 from bot.safety_model import CALM, Opinion, SafetyModel, train, training_key
 from bot.text import Normaliser
 from bot.urgency import UrgencyDetector
@@ -48,6 +49,7 @@ class Semantic:
     content_vectors: EmbeddingCache
     messages: MessageVectors
     safety: SafetyModel
+    faq: SemanticIndex  # the phrasings' vectors, for bot/matcher.py
 
     @property
     def name(self) -> str:
@@ -60,10 +62,16 @@ class Semantic:
         embedder = embedder or load_embedder()
         cache = EmbeddingCache(embedder, data_dir)
         safety = _safety_model(content, cache, data_dir)
-        return cls(embedder, cache, MessageVectors(embedder, known=cache), safety)
+        faq = faq_index(content, cache)
+        return cls(embedder, cache, MessageVectors(embedder, known=cache), safety, faq)
 
     def vector(self, text: str) -> np.ndarray:
         return self.messages.vector(text)
+
+    async def vector_soon(self, text: str) -> np.ndarray:
+        """The message's vector off the loop (at once when the safety check just made it)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(EMBEDDING_THREAD, self.messages.vector, text)
 
     async def opinion(self, text: str) -> tuple[np.ndarray, Opinion]:
         """The message's vector (for the matcher too) and the safety model's view, off the loop
@@ -78,7 +86,24 @@ class Semantic:
 
 def content_texts(content: Content) -> list[str]:
     """Every content text the semantic layer embeds: what `wijkbot prebuild` ships."""
-    return list(dict.fromkeys(training_set(content)[0]))
+    phrasings = [t for group in faq_texts(content) for t in group]
+    return list(dict.fromkeys([*training_set(content)[0], *phrasings]))
+
+
+def faq_texts(content: Content) -> list[list[str]]:
+    """Per matcher entry (the FAQ in file order, then out of scope) the texts that stand for it."""
+    groups = [
+        [*e.vragen, e.titel, *((*e.en.vragen, e.en.titel) if e.en else ())] for e in content.faq
+    ]
+    groups.append([*content.out_of_scope.vragen, *content.out_of_scope.en])
+    return groups
+
+
+def faq_index(content: Content, cache: EmbeddingCache) -> SemanticIndex:
+    groups = faq_texts(content)
+    texts = [t for group in groups for t in group]
+    entries = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    return SemanticIndex(cache.vectors(texts), entries, len(groups))
 
 
 def training_set(content: Content) -> tuple[list[str], list[str]]:

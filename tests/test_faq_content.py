@@ -178,15 +178,19 @@ def test_registered_numbers_are_spelled_as_in_the_registry(content: Content) -> 
 
 
 @pytest.fixture(scope="module")
-def plain_assistant() -> Assistant:
-    return Assistant(load_content(CONTENT_DIR))
+def plain_assistant(shipped: Assistant) -> Assistant:
+    """As shipped (words and meaning): a phrasing in Arabic or Cyrillic has no words to match."""
+    return shipped
 
 
 def _misread(assistant: Assistant, entry: FaqEntry, phrasings: list[str]) -> list[str]:
     """Phrasings not answered with entry, nor flagged ambiguous between it and a zie_ook entry."""
     wrong = []
     for text in phrasings:
-        match = assistant.matcher.match(assistant.normaliser.normalise(text))
+        vector = assistant.semantic.vector(text) if assistant.semantic else None
+        foreign = assistant.languages.guess(text) is not None
+        norm = assistant.normaliser.normalise(text)
+        match = assistant.matcher.match(norm, vector=vector, foreign=foreign)
         ids = [c.entry_id for c in match.candidates]
         sure = match.decision == "sure" and ids[:1] == [entry.id]
         torn = (

@@ -192,3 +192,22 @@ def test_cli_report_writes_text_and_html(
     page = _Page()
     page.feed(out.read_text(encoding="utf-8"))
     assert "mijn stalen ros is foetsie" in page.cells and page.external == []
+
+
+def test_with_the_semantic_layer_messages_are_grouped_by_meaning(shipped: Assistant) -> None:
+    """Different words, one question for the communications team; a shared place name is not."""
+    from bot.learning import LearnedMessage
+    from bot.report import group_messages
+
+    texts = [
+        "hoe laat is het bureau open",
+        "openingstijden politie deventer",
+        "kermis deventer",
+        "weer deventer",
+    ]
+    messages = [LearnedMessage("2026-12-01", "not_understood", t, (), "v") for t in texts]
+    groups = {tuple(sorted(g.texts)) for g in group_messages(messages, shipped)}
+    assert ("hoe laat is het bureau open", "openingstijden politie deventer") in groups
+    assert not any({"kermis deventer", "weer deventer"} <= set(g) for g in groups)
+    plain = {tuple(sorted(g.texts)) for g in group_messages(messages, Assistant(shipped.content))}
+    assert ("hoe laat is het bureau open", "openingstijden politie deventer") not in plain
