@@ -104,6 +104,12 @@ class Districts:
     shapes: list[BaseGeometry] = field(repr=False)
     shape_codes: list[str] = field(repr=False)
     tree: STRtree = field(repr=False)
+    _first_words: frozenset[str] = field(init=False, repr=False)
+    _name_list: list[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._first_words = frozenset(name.split()[0] for name in self.names if name)
+        self._name_list = list(self.names)
 
     @classmethod
     def from_content(cls, content: Content) -> Districts:
@@ -248,15 +254,18 @@ class Districts:
     def by_name(self, text: str) -> Place | None:
         """A wijk, buurt or village named in the text (typos allowed in longer names)."""
         words = raw_tokens(text)
+        firsts = self._first_words
         for size in range(min(5, len(words)), 0, -1):
             for i in range(len(words) - size + 1):
+                if words[i] not in firsts:  # no name starts here: skip the joins
+                    continue
                 codes = self.names.get(" ".join(words[i : i + size]))
                 if codes:
                     return self._place_of_codes(" ".join(words[i : i + size]), codes)
-        for word in words:
+        for word in dict.fromkeys(words):
             if len(word) < 6:
                 continue
-            found = process.extractOne(word, list(self.names), scorer=fuzz.ratio, score_cutoff=86)
+            found = process.extractOne(word, self._name_list, scorer=fuzz.ratio, score_cutoff=86)
             if found:
                 return self._place_of_codes(word, self.names[found[0]])
         return None

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 SCRIPTS = {"ar": ("\u0600", "\u06ff"), "uk": ("\u0400", "\u04ff")}
 LETTERS = {"tr": "şğı", "pl": "łąężźśćń", "de": "ßä"}  # letters only that language uses here
+_SCRIPT_RE = {lang: re.compile(f"[{low}-{high}]") for lang, (low, high) in SCRIPTS.items()}
 _WORD = re.compile(r"\w+")
 _SPECIAL = str.maketrans({"ı": "i", "ł": "l", "ß": "ss"})
 
 
 def fold(word: str) -> str:
     """Lower case without diacritics, the letters NFKD cannot split mapped by hand."""
+    if word.isascii():
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.lower().translate(_SPECIAL))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -35,15 +39,15 @@ class LanguageGuesser:
 
     def guess(self, text: str) -> str | None:
         """ "ar", "uk", "de", "tr" or "pl"; None for Dutch, English or too little to tell."""
-        for language, (low, high) in SCRIPTS.items():
-            if sum(low <= ch <= high for ch in text) >= 2:
+        for language, script in _SCRIPT_RE.items():
+            if len(script.findall(text)) >= 2:
                 return language
         lowered = text.lower()
-        tokens = [fold(w) for w in _WORD.findall(lowered)]
+        tokens = Counter(_WORD.findall(fold(lowered)))
         # A long word ("pomocy", "hilfe") says more than a short one ("ja", "mi").
         scores = {
-            language: sum((1 + (len(t) >= 5)) * (t in words) for t in tokens)
-            + 2 * sum(ch in LETTERS.get(language, "") for ch in lowered)
+            language: sum((1 + (len(t) >= 5)) * n for t, n in tokens.items() if t in words)
+            + 2 * sum(lowered.count(ch) for ch in LETTERS.get(language, ""))
             for language, words in self.words.items()
         }
         best = max(sorted(scores), key=lambda lang: scores[lang], default=None)

@@ -310,7 +310,9 @@ class Matcher:
         self.entry_of = np.asarray([p.entry for p in self.phrasings], dtype=np.int32)
         self.vocabulary = frozenset(vocabulary)
         self._near = _deletion_index(vocabulary)
-        self._vocabulary_list = sorted(vocabulary)
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for word in sorted(vocabulary):
+            self._by_length[len(word)].append(word)
         self.english = frozenset(content.language.engelse_woorden)
         self.dutch = frozenset(content.language.nederlandse_woorden)
         self._correct = lru_cache(maxsize=50_000)(self._correct_uncached)
@@ -343,9 +345,10 @@ class Matcher:
         found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
         if found is None and len(word) >= LONG_WORD:
             # Long words can carry two typos apart; scan the vocabulary once (then cached).
+            nearby = range(len(word) - gap, len(word) + gap + 1)
             found = process.extractOne(
                 word,
-                [c for c in self._vocabulary_list if abs(len(c) - len(word)) <= gap],
+                sorted(c for n in nearby for c in self._by_length.get(n, ())),
                 scorer=fuzz.ratio,
                 score_cutoff=cutoff,
             )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import snowballstemmer
@@ -21,6 +21,8 @@ _NON_WORD = re.compile(r"[^a-z0-9']+")
 
 def fold(text: str) -> str:
     """Lower case without diacritics or curly quotes: 'Wíjkagent’s' -> "wijkagent's"."""
+    if text.isascii():  # most messages: nothing to decompose
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES).lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -46,6 +48,10 @@ class Normaliser:
     replacements: dict[tuple[str, ...], tuple[str, ...]]
     stopwords: frozenset[str]
     longest: int = 1
+    _firsts: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._firsts = frozenset(k[0] for k in self.replacements)
 
     @classmethod
     def from_content(cls, language: LanguageFile) -> Normaliser:
@@ -63,7 +69,12 @@ class Normaliser:
         words = raw_tokens(text)
         out: list[str] = []
         i = 0
+        firsts = self._firsts
         while i < len(words):
+            if words[i] not in firsts:
+                out.append(words[i])
+                i += 1
+                continue
             for size in range(min(self.longest, len(words) - i), 0, -1):
                 target = self.replacements.get(tuple(words[i : i + size]))
                 if target is not None:

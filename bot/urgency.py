@@ -13,8 +13,9 @@ itself a known word ("gestolen" is not "gestoken").
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
@@ -23,6 +24,7 @@ from bot.safety_model import Opinion
 from bot.text import Normaliser
 
 FUZZY_MIN_LENGTH = 8
+FUZZY_CACHE = 8192  # distinct unknown words remembered with their danger-word readings
 # Rules an animal can fire too ("kat aangereden", "hond opgesloten in een hete auto"); with no
 # person in the message that is not a 112 matter. Fire, gas, weapons and suicide always are.
 INJURY_RULES = frozenset({"lichaam", "ongeluk", "water", "geweld", "hond_bijt"})
@@ -141,9 +143,11 @@ class _PatternSet:
         candidates: list[tuple[str, Pattern]] = []
         for word in message.words:
             candidates.extend(self.by_word.get(word, ()))
-        for prefix, named in self.by_prefix:
-            if any(t.startswith(prefix) for t in message.tokens):
-                candidates.extend(named)
+        if self.by_prefix:
+            starts = {t[:k] for t in set(message.tokens) for k in range(1, len(t) + 1)}
+            for prefix, named in self.by_prefix:
+                if prefix in starts:
+                    candidates.extend(named)
         names: dict[str, None] = {}
         for name, pattern in candidates:
             if name not in names and message.has((pattern,)):
@@ -165,6 +169,36 @@ def _list_set(patterns: Iterable[Pattern]) -> _PatternSet:
     return _PatternSet.build(("", p) for p in patterns)
 
 
+def _deletes(word: str) -> set[str]:
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@dataclass(frozen=True)
+class _Near:
+    """The danger words one typo (or swapped pair) away from a word, by a deletion index.
+
+    Why not compare with every danger word: a 4,000-character message has hundreds of words
+    and the rules about a thousand long ones; two words one edit apart always share a form with
+    one letter deleted, so a few dict look-ups find the only candidates worth comparing.
+    """
+
+    targets: frozenset[str]
+    index: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    close: Callable[[str], tuple[str, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index: dict[str, set[str]] = {}
+        for target in self.targets:
+            for key in _deletes(target):
+                index.setdefault(key, set()).add(target)
+        object.__setattr__(self, "index", {k: tuple(sorted(v)) for k, v in index.items()})
+        object.__setattr__(self, "close", lru_cache(maxsize=FUZZY_CACHE)(self._close))
+
+    def _close(self, word: str) -> tuple[str, ...]:
+        found = {t for key in _deletes(word) for t in self.index.get(key, ())}
+        return tuple(sorted(t for t in found if OSA.distance(word, t, score_cutoff=1) <= 1))
+
+
 @dataclass(frozen=True)
 class UrgencyDetector:
     normaliser: Normaliser
@@ -182,7 +216,7 @@ class UrgencyDetector:
     people: _PatternSet
     question: _PatternSet
     hypothetical: _PatternSet
-    fuzzy_targets: frozenset[str]
+    fuzzy: _Near
     known_words: frozenset[str]
     longest: int
     tip_rules: frozenset[str] = frozenset()  # rules an anonymous tip may calm
@@ -222,7 +256,7 @@ class UrgencyDetector:
             anonymous=_set_of(groups["anoniem"]),
             crime=_set_of(groups["misdrijf"]),
             not_acute=tuple(sorted((i for i in idioms if i), key=len, reverse=True)),
-            fuzzy_targets=frozenset(w for w in single if len(w) >= FUZZY_MIN_LENGTH),
+            fuzzy=_Near(frozenset(w for w in single if len(w) >= FUZZY_MIN_LENGTH)),
             known_words=frozenset(
                 {w for p in parts for w in p}
                 | {w for t in rules.geen_tikfout for w in normaliser.tokens(t)}
@@ -244,11 +278,9 @@ class UrgencyDetector:
         }
         # One typo (or swapped pair) of slack for long danger words ("bewustelos", "overdoiss"),
         # but a word the content knows is taken as written.
-        for token in tokens:
+        for token in set(tokens):
             if len(token) >= FUZZY_MIN_LENGTH - 1 and token not in self.known_words:
-                for target in self.fuzzy_targets:
-                    if OSA.distance(token, target, score_cutoff=1) <= 1:
-                        grams.add((target,))
+                grams.update((target,) for target in self.fuzzy.close(token))
         words = {g[0] for g in grams if len(g) == 1}
         return _Message(tokens, frozenset(grams), frozenset(words))
 
