@@ -13,6 +13,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from bot.content import Content, FaqEntry
 from bot.districts import Districts, Place, find_postcode
 from bot.languages import LanguageGuesser
 from bot.live import LiveAgents, LiveLookup, LiveStation, covering
-from bot.matcher import Match, Matcher
+from bot.matcher import Match, Matcher, index_for
 from bot.memory import InMemoryWijkMemory, Remembered, WijkMemory
 from bot.messages import Button, Query, Reply, Venue
 from bot.semantic import Semantic
@@ -70,7 +71,9 @@ class Assistant:
         live: LiveLookup | None = None,
         today: Callable[[], dt.date] = dt.date.today,
         semantic: Semantic | None = None,
+        data_dir: Path | None = None,
     ) -> None:
+        """data_dir: where an index built for edited content is kept for the next start."""
         self.content = content
         self.semantic = semantic
         self._safety_seen: OrderedDict[str, Urgency] = OrderedDict()
@@ -82,6 +85,7 @@ class Assistant:
             self.normaliser,
             neutral=self.districts.name_words(),
             semantic=semantic.faq if semantic is not None else None,
+            index=index_for(content, self.normaliser, data_dir),
         )
         self.urgency = UrgencyDetector.build(content.urgency, self.normaliser)
         self.memory = memory if memory is not None else InMemoryWijkMemory()

@@ -20,7 +20,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot import report
 from bot.commands import action_for
 from bot.config import Settings, SettingsError
 from bot.content import Content, ContentErrors, load_content
@@ -44,8 +43,13 @@ def build_assistant(settings: Settings, *, live: bool = False) -> Any:
         from bot.storage import SqliteWijkMemory
 
         memory = SqliteWijkMemory.in_data_dir(settings)
+    data_dir = settings.data_dir if _writable_parent(settings.data_dir) else None
     return Assistant(
-        content, live=lookup, memory=memory, semantic=semantic_layer(settings, content)
+        content,
+        live=lookup,
+        memory=memory,
+        semantic=semantic_layer(settings, content),
+        data_dir=data_dir,
     )
 
 
@@ -208,11 +212,28 @@ def cmd_prebuild(args: argparse.Namespace, settings: Settings) -> int:
 
     shutil.rmtree(PARSED, ignore_errors=True)  # only the parses of exactly this content ship
     content = load_content(settings.content_dir, cache=PARSED)
+    print(f"wrote {prebuild_index(content)} (matcher)")
     for mode in ("auto", "char"):
         embedder = load_embedder(mode)
         for path in prebuild(content, embedder):
             print(f"wrote {path} ({embedder.name})")
     return 0
+
+
+def prebuild_index(content: Content) -> Path:
+    from bot.build_cache import PREBUILT, save
+    from bot.matcher import INDEX_FILE, build_index, index_key
+    from bot.text import Normaliser
+
+    normaliser = Normaliser.from_content(content.language)
+    index = build_index(content, normaliser)
+    return save(index, INDEX_FILE, index_key(content), PREBUILT)
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import report  # the operators' report needs more than chat, ask or run
+
+    return report.cmd_report(args, settings)
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -244,7 +265,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook", metavar="URL", help="webhook mode with this public URL")
     run.add_argument("--listen", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8443)
-    report.add_parser(sub)
+    rep = sub.add_parser("report", help="what was asked, answered and not understood")
+    rep.add_argument("--days", type=int, help="how many days back (default 30)")
+    rep.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page")
     # `--content DIR` works before and after the sub-command (`wijkbot check --content DIR`).
     for command in sub.choices.values():
         command.add_argument("--content", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -258,7 +281,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "eval": cmd_eval,
     "run": cmd_run,
     "prebuild": cmd_prebuild,
-    "report": report.cmd_report,
+    "report": cmd_report,
 }
 
 

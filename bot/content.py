@@ -11,6 +11,7 @@ import re
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -275,9 +276,13 @@ class Content:
     out_of_scope: OutOfScopeFile
     dangers: dict[str, DangerKind]
     examples: tuple[SafetyExample, ...]
+    _by_id: dict[str, FaqEntry] = dataclass_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {e.id: e for e in reversed(self.faq)})  # first wins
 
     def entry(self, entry_id: str) -> FaqEntry | None:
-        return next((e for e in self.faq if e.id == entry_id), None)
+        return self._by_id.get(entry_id)
 
     def text(self, key: str, language: str = "nl", **values: Any) -> str:
         """A UI text in the user's language; else English for a language other than Dutch

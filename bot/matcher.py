@@ -13,15 +13,19 @@ looks things up.
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot import text as text_module
+from bot.build_cache import fingerprint, load_or_build, version_of
 from bot.content import Content, FaqEntry
 from bot.text import Normalised, Normaliser
 
@@ -32,8 +36,12 @@ MAX_DF = 0.03  # share of phrasings above which a character gram is too common t
 PRUNE_FROM = 10_000  # ... once there are this many phrasings (never on the shipped content)
 MAX_LENGTH_GAP = 1
 LONG_WORD = 7  # from this length a typo correction may scan the whole vocabulary
+INDEX_FILE = "matcher-index.pickle"  # in bot/prebuilt/ and the data directory's cache/
 OUTSIDE = "__buiten_bereik__"  # the id of content/buiten_bereik.yaml's examples
 ANSWER_WEIGHT = 0.2  # term weight of a stem that only the answer uses
+# Per-word caches: bounded, so that varied traffic (every message a new typo) cannot grow memory.
+WORD_CACHE = 8192
+CORRECTIONS_CACHE = 8192
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,7 @@ class Match:
         return self.candidates[0] if self.candidates else None
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=WORD_CACHE)
 def _word_grams(word: str) -> tuple[str, ...]:
     padded = f" {word} "
     return tuple(padded[i : i + n] for n in (2, 3, 4) for i in range(len(padded) - n + 1))
@@ -164,7 +172,14 @@ class _CharIndex:
         )
 
     def __post_init__(self) -> None:
-        self._word_ids = lru_cache(maxsize=100_000)(self._word_ids_uncached)
+        self._word_ids = lru_cache(maxsize=WORD_CACHE)(self._word_ids_uncached)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "_word_ids"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self.__post_init__()
 
     def _word_ids_uncached(self, word: str) -> tuple[int, ...]:
         return tuple(self.gram_ids.get(g, -1) for g in _word_grams(word))
@@ -241,6 +256,101 @@ def _entry_phrasings(entry: FaqEntry) -> dict[str, list[str]]:
     return phrasings
 
 
+@dataclass
+class MatcherIndex:
+    """Everything the matcher looks up, built from content once (and stored: bot/build_cache)."""
+
+    entry_ids: list[str]
+    phrasings: list[_Phrasing]
+    chars: _CharIndex
+    terms: _EntryTerms
+    keywords: dict[str, np.ndarray]  # stem -> entries that have it as a trefwoord
+    sorted_stems: list[str]  # per phrasing, for the token-sort ratio
+    vocabulary: frozenset[str]
+    near: dict[str, tuple[str, ...]]  # deletion index over the vocabulary
+    by_length: dict[int, list[str]]  # the vocabulary by word length, sorted
+
+
+def build_index(content: Content, normaliser: Normaliser) -> MatcherIndex:
+    entry_ids = [e.id for e in content.faq]
+    phrasings: list[_Phrasing] = []
+    vocabulary: set[str] = set()
+    uses: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    keyword_entries: dict[str, set[int]] = defaultdict(set)
+
+    def add(number: int, language: str, text: str) -> None:
+        norm = normaliser.normalise(text)
+        if norm.content:
+            phrasings.append(_Phrasing(number, language, norm))
+            vocabulary.update(norm.content)
+            for stem in set(normaliser.stems(norm.content, language)):
+                uses[stem][number] += 0.25
+
+    for number, entry in enumerate(content.faq):
+        for language, texts in _entry_phrasings(entry).items():
+            for text in texts:
+                add(number, language, text)
+        # The answer's own words are weak evidence (it mentions neighbouring topics too).
+        for language in LANGUAGES:
+            answer = normaliser.normalise(entry.answer_in(language)).content
+            for stem in set(normaliser.stems(answer, language)):
+                uses[stem][number] += 0.0
+        words = tuple(w for k in entry.trefwoorden for w in normaliser.normalise(k).content)
+        vocabulary.update(words)
+        for stem in {s for lang in LANGUAGES for s in normaliser.stems(words, lang)}:
+            uses[stem][number] += 1.0
+            keyword_entries[stem].add(number)
+    # Messages the bot should not answer form one more, invisible entry; winning it means
+    # "not understood".
+    outside = len(entry_ids)
+    for text in content.out_of_scope.vragen:
+        add(outside, "nl", text)
+    for text in content.out_of_scope.en:
+        add(outside, "en", text)
+    for per in uses.values():
+        for entry_number in per:
+            per[entry_number] = min(1.0, ANSWER_WEIGHT + 2 * per[entry_number])
+    by_length: dict[int, list[str]] = defaultdict(list)
+    for word in sorted(vocabulary):
+        by_length[len(word)].append(word)
+    return MatcherIndex(
+        entry_ids=entry_ids,
+        phrasings=phrasings,
+        chars=_CharIndex.build([p.norm.text for p in phrasings]),
+        terms=_EntryTerms.build(uses, len(entry_ids) + 1),
+        keywords={
+            stem: np.fromiter(sorted(es), dtype=np.int32) for stem, es in keyword_entries.items()
+        },
+        sorted_stems=[
+            " ".join(sorted(normaliser.stems(p.norm.content, p.language))) for p in phrasings
+        ],
+        vocabulary=frozenset(vocabulary),
+        near=_deletion_index(vocabulary),
+        by_length=dict(by_length),
+    )
+
+
+def index_for(
+    content: Content, normaliser: Normaliser, data_dir: Path | None = None
+) -> MatcherIndex:
+    """The index of this content: the stored one when nothing it reads has changed."""
+    build = lambda: build_index(content, normaliser)  # noqa: E731
+    return load_or_build(INDEX_FILE, index_key(content), build, data_dir)
+
+
+def index_key(content: Content) -> str:
+    """What the index is built from: the content it reads and the code that reads it."""
+    return fingerprint(
+        content.faq,
+        content.out_of_scope,
+        content.language,
+        sys.modules[__name__],
+        text_module,
+        version_of("snowballstemmer"),
+        version_of("PyStemmer"),
+    )
+
+
 class Matcher:
     """Built from content once; match() is safe to call from any number of chats."""
 
@@ -251,71 +361,29 @@ class Matcher:
         settings: Settings | None = None,
         neutral: frozenset[str] = frozenset(),
         semantic: SemanticIndex | None = None,
+        index: MatcherIndex | None = None,
     ):
         """`neutral` words (place names) say where, not what: they neither help nor hurt."""
         self.settings = settings or Settings()
         self.semantic = semantic
         self.neutral = neutral
         self.normaliser = normaliser
-        self.entry_ids = [e.id for e in content.faq]
-        self.phrasings: list[_Phrasing] = []
-        vocabulary: set[str] = set()
-        uses: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-        keyword_entries: dict[str, set[int]] = defaultdict(set)
-        for number, entry in enumerate(content.faq):
-            for language, texts in _entry_phrasings(entry).items():
-                for text in texts:
-                    norm = normaliser.normalise(text)
-                    if not norm.content:
-                        continue
-                    self.phrasings.append(_Phrasing(number, language, norm))
-                    vocabulary.update(norm.content)
-                    for stem in set(normaliser.stems(norm.content, language)):
-                        uses[stem][number] += 0.25
-            # The answer's own words are weak evidence (it mentions neighbouring topics too).
-            for language in LANGUAGES:
-                answer = normaliser.normalise(entry.answer_in(language)).content
-                for stem in set(normaliser.stems(answer, language)):
-                    uses[stem][number] += 0.0
-            words = tuple(w for k in entry.trefwoorden for w in normaliser.normalise(k).content)
-            vocabulary.update(words)
-            stems = {s for lang in LANGUAGES for s in normaliser.stems(words, lang)}
-            for stem in stems:
-                uses[stem][number] += 1.0
-                keyword_entries[stem].add(number)
-        # Messages the bot should not answer form one more, invisible entry; winning it means
-        # "not understood".
+        index = index or build_index(content, normaliser)
+        self.entry_ids = index.entry_ids
+        self.phrasings = index.phrasings
         self.outside = len(self.entry_ids)
-        outside = {"nl": content.out_of_scope.vragen, "en": content.out_of_scope.en}
-        for language, texts in outside.items():
-            for text in texts:
-                norm = normaliser.normalise(text)
-                if norm.content:
-                    self.phrasings.append(_Phrasing(self.outside, language, norm))
-                    vocabulary.update(norm.content)
-                    for stem in set(normaliser.stems(norm.content, language)):
-                        uses[stem][self.outside] += 0.25
-        for per in uses.values():
-            for entry_number in per:
-                per[entry_number] = min(1.0, ANSWER_WEIGHT + 2 * per[entry_number])
-        self.chars = _CharIndex.build([p.norm.text for p in self.phrasings])
-        self.terms = _EntryTerms.build(uses, len(self.entry_ids) + 1)
-        self.keywords = {
-            stem: np.fromiter(sorted(es), dtype=np.int32) for stem, es in keyword_entries.items()
-        }
-        self.sorted_stems = [
-            " ".join(sorted(normaliser.stems(p.norm.content, p.language))) for p in self.phrasings
-        ]
+        self.chars = index.chars
+        self.terms = index.terms
+        self.keywords = index.keywords
+        self.sorted_stems = index.sorted_stems
         self._number = {entry_id: i for i, entry_id in enumerate(self.entry_ids)}
         self.entry_of = np.asarray([p.entry for p in self.phrasings], dtype=np.int32)
-        self.vocabulary = frozenset(vocabulary)
-        self._near = _deletion_index(vocabulary)
-        self._by_length: dict[int, list[str]] = defaultdict(list)
-        for word in sorted(vocabulary):
-            self._by_length[len(word)].append(word)
+        self.vocabulary = index.vocabulary
+        self._near = index.near
+        self._by_length = index.by_length
         self.english = frozenset(content.language.engelse_woorden)
         self.dutch = frozenset(content.language.nederlandse_woorden)
-        self._correct = lru_cache(maxsize=50_000)(self._correct_uncached)
+        self._correct = lru_cache(maxsize=CORRECTIONS_CACHE)(self._correct_uncached)
 
     def _correct_uncached(self, word: str) -> str | None:
         """The content word a typo most likely meant, or None when nothing is close.

@@ -387,13 +387,6 @@ def format_html(report: Report) -> str:
 # -- command ----------------------------------------------------------------------------------
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("report", help="what was asked, answered and not understood")
-    p.add_argument("--days", type=int, default=DEFAULT_DAYS, help=f"default {DEFAULT_DAYS}")
-    p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page")
-    return p
-
-
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.assistant import Assistant
     from bot.cli import semantic_layer
@@ -404,7 +397,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         settings, public_numbers=[line.nummer for line in content.lines.values()]
     )
     assistant = Assistant(content, semantic=semantic_layer(settings, content))
-    report = build_report(store, assistant, args.days)
+    report = build_report(store, assistant, args.days or DEFAULT_DAYS)
     print(format_text(report))
     if args.html:
         Path(args.html).write_text(format_html(report), encoding="utf-8")

@@ -103,7 +103,9 @@ class SafetyModel:
             anonymous=bool(anon_p[0] >= self.anonymous_threshold),
         )
 
-    def save(self, path: Path, key: str) -> None:
+    def save(self, path: Path, key: str, source: str = "") -> None:
+        """key: of the training set; source: of the content and code it was derived from (a
+        cheaper check at start-up, see bot/semantic.py)."""
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         thresholds = [self.alarm_threshold, self.crisis_threshold, self.anonymous_threshold]
         extra = {}
@@ -116,6 +118,7 @@ class SafetyModel:
         np.savez_compressed(
             tmp,
             key=np.array(key),
+            source=np.array(source),
             embedder=np.array(self.embedder),
             mean=self.mean,
             scale=self.scale,
@@ -126,11 +129,13 @@ class SafetyModel:
         tmp.replace(path)
 
     @classmethod
-    def load(cls, path: Path, key: str) -> SafetyModel | None:
-        """The model stored at path if it was trained on exactly these examples, else None."""
+    def load(cls, path: Path, key: str = "", source: str = "") -> SafetyModel | None:
+        """The model stored at path if it was trained on exactly these examples (key) or built
+        from exactly this content and code (source), else None."""
         try:
             with np.load(path) as data:
-                if str(data["key"]) != key:
+                stored_source = str(data["source"]) if "source" in data.files else ""
+                if not ((key and str(data["key"]) == key) or (source and stored_source == source)):
                     return None
                 alarm, crisis, anonymous = (float(t) for t in data["thresholds"])
                 has_neighbours = "neighbours" in data.files

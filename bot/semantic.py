@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from bot.build_cache import fingerprint
 from bot.content import Content
 from bot.embeddings import (
     PREBUILT,
@@ -132,20 +134,39 @@ def training_set(content: Content) -> tuple[list[str], list[str]]:
     return texts, kinds
 
 
+def source_key(content: Content, embedder: Embedder) -> str:
+    """Everything the training set is derived from: checking it costs milliseconds, where
+    deriving the set (every FAQ phrasing through the urgency rules) costs a third of a second."""
+    return fingerprint(
+        content.examples,
+        content.faq,
+        content.out_of_scope,
+        content.urgency,
+        content.language,
+        embedder.name,
+        *(sys.modules[m] for m in ("bot.semantic", "bot.safety_model", "bot.urgency", "bot.text")),
+    )
+
+
 def _safety_model(content: Content, cache: EmbeddingCache, data_dir: Path | None) -> SafetyModel:
-    texts, kinds = training_set(content)
-    key = training_key(texts, kinds, cache.embedder.name)
+    source = source_key(content, cache.embedder)
     name = _model_file(cache.embedder)
     places = [PREBUILT / name] + ([data_dir / "cache" / name] if data_dir else [])
     for path in places:
-        found = SafetyModel.load(path, key)
+        found = SafetyModel.load(path, source=source)
         if found is not None:
             return found
-    log.info("training the safety model on %d examples (examples or model changed)", len(texts))
-    model = train(cache.vectors(texts), kinds, cache.embedder.name)
+    # The content or code changed: the training set may still be the same (a new rule that
+    # fires on no FAQ phrasing), and then the stored model is still the right one.
+    texts, kinds = training_set(content)
+    key = training_key(texts, kinds, cache.embedder.name)
+    model = next(filter(None, (SafetyModel.load(path, key=key) for path in places)), None)
+    if model is None:
+        log.info("training the safety model on %d examples (examples or model changed)", len(texts))
+        model = train(cache.vectors(texts), kinds, cache.embedder.name)
     if data_dir is not None:
         try:
-            model.save(data_dir / "cache" / name, key)
+            model.save(data_dir / "cache" / name, key, source)
         except OSError as exc:
             log.warning("safety model not cached: %s", type(exc).__name__)
     return model
@@ -166,5 +187,5 @@ def prebuild(content: Content, embedder: Embedder, target: Path = PREBUILT) -> l
     if model is None:
         model = train(cache.vectors(texts), kinds, embedder.name)
     model_path = target / _model_file(embedder)
-    model.save(model_path, key)
+    model.save(model_path, key, source_key(content, embedder))
     return [vectors_path, model_path]

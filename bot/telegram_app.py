@@ -44,7 +44,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import learning, webhook
+from bot import learning
 from bot.commands import COMMAND_ACTIONS
 from bot.config import Settings
 from bot.content import Content
@@ -380,6 +380,8 @@ def run(
 
 def _serve(app: Application, webhook_url: str | None, listen: str, port: int) -> None:
     if webhook_url:
+        from bot import webhook  # aiohttp's server: only webhook mode needs it
+
         svc: Services = app.bot_data[SERVICES_KEY]
         asyncio.get_event_loop().run_until_complete(
             webhook.serve(

@@ -103,7 +103,7 @@ def _plain(words: list[str]) -> list[str]:
 _STEMMERS = {"nl": snowballstemmer.stemmer("dutch"), "en": snowballstemmer.stemmer("english")}
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)  # bounded: new words in every message
 def _stem(word: str, language: str) -> str:
     # Snowball's newer Dutch algorithm strips "ge-" from some words but not others; both the
     # content and the message go through this same function, so they stay comparable.
