@@ -43,7 +43,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.botapi_standin import BotApiStandIn, text_update  # noqa: E402
+from standins.botapi import BotApiStandIn, text_update  # noqa: E402
 
 TOKEN = "123456:BENCH"
 RUN = [sys.executable, "-m", "bot", "run"]
@@ -62,13 +62,13 @@ EMERGENCY = "HELP er wordt nu ingebroken bij de buren!"
 QUESTION = "hoe doe ik aangifte van fietsdiefstal"
 CHILD = """
 import logging, sys
-from bot.cli import build_assistant
+from bot.assemble import build_assistant
 from bot.config import Settings
 from bot.logs import setup_logging
-from bot.telegram_app import ALLOWED_UPDATES, build_application
+from bot.telegram.app import ALLOWED_UPDATES, build_application
 settings = Settings.from_env()
 setup_logging(settings.token, level=logging.WARNING)
-assistant = build_assistant(settings, live=True)
+assistant = build_assistant(settings, live_data=True, remember=True)
 app = build_application(settings, assistant, rate_limited=sys.argv[1] == "1")
 app.run_polling(allowed_updates=ALLOWED_UPDATES, poll_interval=0.0)
 """

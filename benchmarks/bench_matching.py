@@ -27,13 +27,14 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from bot.assistant import Assistant
 from bot.config import default_content_dir
-from bot.content import Content, FaqEntry, load_content
-from bot.embeddings import text_key
-from bot.evaluation import Item, load_items
-from bot.messages import Query
-from bot.semantic import Semantic, faq_index, faq_texts
+from bot.content.load import load_content
+from bot.content.model import Content, FaqEntry
+from bot.core.assistant import Assistant
+from bot.core.embeddings import text_key
+from bot.core.messages import Query
+from bot.core.semantic import Semantic, faq_index, faq_texts
+from bot.operators.evaluation import Item, load_items
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = {

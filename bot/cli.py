@@ -14,72 +14,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.commands import action_for
+from bot.assemble import build_assistant
 from bot.config import Settings, SettingsError
-from bot.content import Content, ContentErrors, load_content
+from bot.content.load import load_content
+from bot.content.model import Content, ContentErrors
+from bot.core.commands import action_for
+from bot.core.messages import Query, Reply
 from bot.logs import mask_secrets
-from bot.messages import Query, Reply
-from bot.semantic import Semantic
 
 LOCAL_USER = "terminal"
-
-
-def build_assistant(settings: Settings, *, live: bool = False) -> Any:
-    """The assistant for this settings' content; live data only where asked and allowed."""
-    from bot.assistant import Assistant
-
-    content = load_content(settings.content_dir, cache=content_cache(settings))
-    lookup = None
-    memory = None
-    if live and not settings.offline:
-        lookup = _live_lookup(settings)
-    if live:  # chat/ask remember across runs in the data directory; eval stays in memory
-        from bot.storage import SqliteWijkMemory
-
-        memory = SqliteWijkMemory.in_data_dir(settings)
-    data_dir = settings.data_dir if _writable_parent(settings.data_dir) else None
-    return Assistant(
-        content,
-        live=lookup,
-        memory=memory,
-        semantic=semantic_layer(settings, content),
-        data_dir=data_dir,
-    )
-
-
-def content_cache(settings: Settings) -> Path | None:
-    """Where parses of edited content files are kept between starts (None: not writable)."""
-    return settings.data_dir / "cache" / "content" if _writable_parent(settings.data_dir) else None
-
-
-def semantic_layer(settings: Settings, content: Content) -> Semantic | None:
-    """The embeddings and safety model (WIJKBOT_SEMANTIC: auto, char or off)."""
-    if settings.semantic == "off":
-        return None
-    from bot.embeddings import load_embedder
-
-    data_dir = settings.data_dir if _writable_parent(settings.data_dir) else None
-    return Semantic.build(content, load_embedder(settings.semantic), data_dir)
-
-
-def _writable_parent(path: Path) -> bool:
-    """The data directory, or where it would be made, can take a cache (not in a read-only home)."""
-    probe = path if path.exists() else path.parent
-    return probe.is_dir() and os.access(probe, os.W_OK)
-
-
-def _live_lookup(settings: Settings) -> Any:
-    try:
-        from bot.live_client import HttpLiveLookup
-    except ImportError:  # the live client is optional
-        return None
-    return HttpLiveLookup.from_settings(settings)
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:
@@ -118,7 +66,7 @@ def _parse_location(value: str) -> tuple[float, float]:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    assistant = build_assistant(settings, live=True)
+    assistant = build_assistant(settings, live_data=True, remember=True)
     query = Query(text=args.text, location=args.location, language=args.language)
     reply = asyncio.run(assistant.reply(query))
     if args.json:
@@ -134,7 +82,7 @@ def _plain(reply: Reply) -> str:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings, stdin: TextIO = sys.stdin) -> int:
-    assistant = build_assistant(settings, live=True)
+    assistant = build_assistant(settings, live_data=True, remember=True)
     interactive = stdin.isatty()
     if interactive:
         print(assistant.content.text("chat_welkom") + "\n")
@@ -184,16 +132,16 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         f"{sum(len(w.buurten) for w in content.districts.wijken)} buurten "
         f"(version {content.version})"
     )
-    from bot.embeddings import status
+    from bot.core.embeddings import status
 
     print(status(settings.semantic))
     return 0
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.evaluation import evaluate, format_summary, load_items
+    from bot.operators.evaluation import evaluate, format_summary, load_items
 
-    assistant = build_assistant(settings, live=False)
+    assistant = build_assistant(settings, live_data=False, remember=False)
     result = asyncio.run(evaluate(assistant, load_items(Path(args.file))))
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
@@ -206,9 +154,9 @@ def cmd_prebuild(args: argparse.Namespace, settings: Settings) -> int:
     """For developers: ship the vectors and the safety model of content/ inside the package."""
     import shutil
 
-    from bot.content import PARSED
-    from bot.embeddings import load_embedder
-    from bot.semantic import prebuild
+    from bot.content.load import PARSED
+    from bot.core.embeddings import load_embedder
+    from bot.core.semantic import prebuild
 
     shutil.rmtree(PARSED, ignore_errors=True)  # only the parses of exactly this content ship
     content = load_content(settings.content_dir, cache=PARSED)
@@ -221,9 +169,9 @@ def cmd_prebuild(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def prebuild_index(content: Content) -> Path:
-    from bot.build_cache import PREBUILT, save
-    from bot.matcher import INDEX_FILE, build_index, index_key
-    from bot.text import Normaliser
+    from bot.core.build_cache import PREBUILT, save
+    from bot.core.matcher import INDEX_FILE, build_index, index_key
+    from bot.core.text import Normaliser
 
     normaliser = Normaliser.from_content(content.language)
     index = build_index(content, normaliser)
@@ -231,13 +179,13 @@ def prebuild_index(content: Content) -> Path:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import report  # the operators' report needs more than chat, ask or run
+    from bot.operators import report  # the operators' report needs more than chat, ask or run
 
     return report.cmd_report(args, settings)
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.telegram_app import run
+    from bot.telegram.app import run
 
     return run(settings, webhook_url=args.webhook, listen=args.listen, port=args.port)
 

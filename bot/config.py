@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.pacing import Rates
+from bot.telegram.pacing import Rates
 
 ENV_CONTENT_DIR = "WIJKBOT_CONTENT_DIR"
 ENV_DATA_DIR = "WIJKBOT_DATA_DIR"

@@ -28,8 +28,8 @@ from typing import Any
 import httpx
 
 from bot.config import Settings
-from bot.districts import Place
-from bot.live import LiveAgent, LiveAgents, LiveStation
+from bot.core.districts import Place
+from bot.core.live import LiveAgent, LiveAgents, LiveStation
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,10 @@ Why SQLite: one process serves a city, the file needs no server and survives res
 pattern below: every kind of state (the remembered wijk here; a learning log elsewhere) is a small
 class over a shared `Database` that creates its own table on first use, so adding a table never
 touches the others, and a server database can later replace a class without touching the core
-(the core only knows Protocols such as bot.memory.WijkMemory).
+(the core only knows Protocols such as bot.core.memory.WijkMemory).
 
-Users are stored under an HMAC of the key the caller passes (bot.memory.pseudonym), with a secret
+Users are stored under an HMAC of the key the caller passes (bot.core.memory.pseudonym), with a
+secret
 kept next to the database: even a caller that passes a raw Telegram id leaves no id in the file.
 """
 
@@ -23,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot.config import Settings
-from bot.memory import Remembered, pseudonym
+from bot.core.memory import Remembered, pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ def migrate(connection: sqlite3.Connection) -> int:
 
 
 class SqliteWijkMemory:
-    """bot.memory.WijkMemory in SQLite: a keyed hash, a CBS code and a date; nothing else."""
+    """bot.core.memory.WijkMemory in SQLite: a keyed hash, a CBS code and a date; nothing else."""
 
     TABLE = "wijk_memory"
     DDL = (

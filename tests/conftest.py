@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant import Assistant
-from bot.content import Content, load_content
-from bot.embeddings import load_embedder
-from bot.semantic import Semantic
+from bot.content.load import load_content
+from bot.content.model import Content
+from bot.core.assistant import Assistant
+from bot.core.embeddings import load_embedder
+from bot.core.semantic import Semantic
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = ROOT / "content"

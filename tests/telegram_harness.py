@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.pacing import Rates
-from bot.telegram_app import ALLOWED_UPDATES, build_application
-from tests.botapi_standin import BotApiStandIn, Call
+from bot.telegram.app import ALLOWED_UPDATES, build_application
+from bot.telegram.pacing import Rates
+from standins.botapi import BotApiStandIn, Call
 
 TOKEN = "123456:TEST-token_for-tests"
 
@@ -108,9 +108,11 @@ async def running_bot(
 
 def offline_assistant() -> Any:
     """The assistant the Telegram tests share: shipped content, no live data."""
-    from bot.cli import build_assistant
+    from bot.assemble import build_assistant
 
-    return build_assistant(dataclasses.replace(Settings.from_env(), offline=True), live=False)
+    return build_assistant(
+        dataclasses.replace(Settings.from_env(), offline=True), live_data=False, remember=False
+    )
 
 
 def texts(calls: list[Call]) -> list[str]:

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.build_cache import PREBUILT, fingerprint, load, load_or_build, save
-from bot.content import Content, load_content
-from bot.matcher import INDEX_FILE, build_index, index_for, index_key
-from bot.text import Normaliser
+from bot.content.load import load_content
+from bot.content.model import Content
+from bot.core.build_cache import PREBUILT, fingerprint, load, load_or_build, save
+from bot.core.matcher import INDEX_FILE, build_index, index_for, index_key
+from bot.core.text import Normaliser
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -48,7 +49,7 @@ def test_an_edit_is_built_once_then_loaded_from_the_data_directory(
     assert index_key(edited) != index_key(content)
     data = tmp_path / "data"
     normaliser = Normaliser.from_content(edited.language)
-    with caplog.at_level(logging.INFO, logger="bot.build_cache"):
+    with caplog.at_level(logging.INFO, logger="bot.core.build_cache"):
         first = index_for(edited, normaliser, data)
         assert "building matcher-index.pickle" in caplog.text
         caplog.clear()

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import TELEGRAM_MAX_CHARS, Content, ContentErrors, load_content
-from bot.yaml_lines import ContentError
+from bot.content.load import load_content
+from bot.content.model import TELEGRAM_MAX_CHARS, Content, ContentErrors
+from bot.content.yaml_lines import ContentError
 
 ENTRY = "wijkagent_taken"  # not the first entry, so "line 1 of the list" cannot pass by luck
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery import Deadlines
 from bot.storage import DATABASE_FILE
-from tests.botapi_standin import BotApiStandIn, text_update
+from bot.telegram.delivery import Deadlines
+from standins.botapi import BotApiStandIn, text_update
 from tests.telegram_harness import running_bot, wait_until
 
 EMERGENCY = "HELP er wordt nu ingebroken bij de buren!"

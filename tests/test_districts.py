@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from shapely.geometry import shape
 
-from bot.assistant import Assistant
-from bot.content import Content
-from bot.districts import Districts, find_postcode
-from bot.messages import Query
+from bot.content.model import Content
+from bot.core.assistant import Assistant
+from bot.core.districts import Districts, find_postcode
+from bot.core.messages import Query
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from bot.assistant import Assistant
-from bot.evaluation import evaluate, load_items
+from bot.core.assistant import Assistant
+from bot.operators.evaluation import evaluate, load_items
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data"

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant import Assistant
-from bot.content import Content, FaqEntry, load_content
+from bot.content.load import load_content
+from bot.content.model import Content, FaqEntry
+from bot.core.assistant import Assistant
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = ROOT / "content"

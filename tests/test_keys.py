@@ -1,4 +1,4 @@
-"""The registry of text keys and ids (bot/keys.py) against the source that uses them.
+"""The registry of text keys and ids (bot/content/keys.py) against the source that uses them.
 
 `wijkbot check` trusts the registry to know what the code asks of content/; these tests make sure
 the registry tells the truth: every text the code asks for is registered with exactly the
@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import keys
-from bot.commands import COMMAND_ACTIONS
-from bot.content import Content, ContentErrors, load_content
+from bot.content import keys
+from bot.content.load import load_content
+from bot.content.model import Content, ContentErrors
+from bot.core.commands import COMMAND_ACTIONS
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
 TEXT_CALLS = {"text": 0, "_t": 0, "fixed_reply": 0}  # function name -> index of the key argument
@@ -95,7 +96,7 @@ CALLS, UNRESOLVED = text_calls()
 
 
 def test_every_key_the_code_uses_is_a_literal_or_passes_through_a_wrapper() -> None:
-    assert UNRESOLVED == [], "name the text key literally (or add it to bot/keys.py)"
+    assert UNRESOLVED == [], "name the text key literally (or add it to bot/content/keys.py)"
 
 
 def test_every_key_the_code_asks_for_is_registered() -> None:

@@ -9,21 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant import Assistant
-from bot.content import Content
-from bot.learning import (
+from bot.content.model import Content
+from bot.core.assistant import Assistant
+from bot.core.memory import pseudonym
+from bot.core.messages import Button, Query, Reply
+from bot.operators.learning import (
     THUMBS_DOWN,
     SqliteLearningStore,
     count_reply,
     log_feedback,
     log_reply,
     purge_expired,
+    ranked_of,
     stats_text,
-    top_intents,
 )
-from bot.memory import pseudonym
-from bot.messages import Button, Query, Reply
-from bot.scrub import Scrubber
+from bot.operators.scrub import Scrubber
 from bot.storage import DATABASE_FILE, Database, SqliteWijkMemory
 
 TODAY = dt.date(2026, 11, 28)
@@ -75,7 +75,7 @@ async def test_not_understood_message_is_logged_scrubbed_with_day_only(
     reply = await assistant.reply(Query(text=text))
     assert reply.decision == "not_understood"
 
-    assert log_reply(store, text, reply, content.version, ranked=top_intents(assistant, text))
+    assert log_reply(store, text, reply, content.version, ranked=ranked_of(reply))
 
     [row] = _rows(store)
     # day, decision, text, top intents, version, intent, alarm reasons: no user column
@@ -257,7 +257,7 @@ async def test_no_personal_data_on_disk_after_a_session(
             awaiting = reply.awaiting if reply else None
             reply = await assistant.reply(Query(text=text, user=user, awaiting=awaiting))
             count_reply(store, reply)
-            log_reply(store, text, reply, content.version, ranked=top_intents(assistant, text))
+            log_reply(store, text, reply, content.version, ranked=ranked_of(reply))
             for kind in ("wijk:", "remember:"):  # pick a wijk if asked, then say "remember"
                 button = next((b for b in reply.buttons if b.payload.startswith(kind)), None)
                 if button:

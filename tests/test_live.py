@@ -1,6 +1,6 @@
 """Live data through local stand-ins: names appear when the police answer, content when not.
 
-The stand-ins (tests/standins) run on 127.0.0.1; "down" is a port nobody listens on, "slow"
+The stand-ins (standins/live.py) run on 127.0.0.1; "down" is a port nobody listens on, "slow"
 answers after 10 s. Time bounds are generous upper bounds the issue asks for (4 s).
 """
 
@@ -15,12 +15,13 @@ import time
 from pathlib import Path
 
 import pytest
-from standins import AGENT_TUINDORP, STATION, down_url, serve
+from standins.live import AGENT_TUINDORP, STATION, down_url, serve
 
-from bot.assistant import Assistant
-from bot.content import Content
-from bot.districts import Place
-from bot.live import LiveAgent, covering
+from bot.content.model import Content
+from bot.core.assistant import Assistant
+from bot.core.districts import Place
+from bot.core.live import LiveAgent, covering
+from bot.core.messages import Query
 from bot.live_client import (
     DiskCache,
     HttpLiveLookup,
@@ -28,7 +29,6 @@ from bot.live_client import (
     place_from_pdok,
     station_from_item,
 )
-from bot.messages import Query
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 TUINDORP = "wie is de wijkagent van Tuindorp"

@@ -9,11 +9,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from bot.assistant import Assistant
 from bot.config import Settings
-from bot.content import Content
-from bot.memory import pseudonym
-from bot.messages import Query
+from bot.content.model import Content
+from bot.core.assistant import Assistant
+from bot.core.memory import pseudonym
+from bot.core.messages import Query
 from bot.storage import DATABASE_FILE, SECRET_FILE, Database, SqliteWijkMemory
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bot.pacing import ALARM, NORMAL, WINDOW_SLACK, Pacer, PacingState, Rates
+from bot.telegram.pacing import ALARM, NORMAL, WINDOW_SLACK, Pacer, PacingState, Rates
 
 
 def drain(

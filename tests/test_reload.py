@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.assistant import Assistant
-from bot.content import load_content
-from bot.memory import InMemoryWijkMemory
-from bot.messages import Query
-from bot.reload import LiveAssistant, load_assistant, reload_text
+from bot.content.load import load_content
+from bot.core.assistant import Assistant
+from bot.core.memory import InMemoryWijkMemory
+from bot.core.messages import Query
+from bot.operators.reload import LiveAssistant, load_assistant, reload_text
 
 QUESTION = Query(text="mijn fiets is gestolen")
 

@@ -12,11 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant import Assistant
-from bot.content import Content
-from bot.learning import SqliteLearningStore, count_reply, log_feedback, log_reply, top_intents
-from bot.messages import Query, Reply
-from bot.report import build_report, format_html, format_text
+from bot.content.model import Content
+from bot.core.assistant import Assistant
+from bot.core.messages import Query, Reply
+from bot.operators.learning import (
+    SqliteLearningStore,
+    count_reply,
+    log_feedback,
+    log_reply,
+    ranked_of,
+)
+from bot.operators.report import build_report, format_html, format_text
 from bot.storage import DATABASE_FILE, Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +50,8 @@ ANSWERED = [
 def _fill(store: SqliteLearningStore, assistant: Assistant, content: Content) -> None:
     """Unanswered texts logged as the bot logs them, plus real replies counted."""
     for text in FIETS_GROUP + KERMIS_GROUP:
-        log_reply(store, text, NOT_UNDERSTOOD, content.version, ranked=top_intents(assistant, text))
+        ranked = ranked_of(asyncio.run(assistant.reply(Query(text=text))))
+        log_reply(store, text, NOT_UNDERSTOOD, content.version, ranked=ranked)
         count_reply(store, NOT_UNDERSTOOD)
     for text in ANSWERED:
         count_reply(store, asyncio.run(assistant.reply(Query(text=text))))
@@ -196,8 +203,8 @@ def test_cli_report_writes_text_and_html(
 
 def test_with_the_semantic_layer_messages_are_grouped_by_meaning(shipped: Assistant) -> None:
     """Different words, one question for the communications team; a shared place name is not."""
-    from bot.learning import LearnedMessage
-    from bot.report import group_messages
+    from bot.operators.learning import LearnedMessage
+    from bot.operators.report import group_messages
 
     texts = [
         "hoe laat is het bureau open",

@@ -13,15 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.assistant import Assistant
-from bot.content import Content
-from bot.embeddings import PREBUILT, CharGrams, EmbeddingCache, load_embedder, vectors_file
-from bot.messages import Query
-from bot.replies import render
-from bot.safety_model import KINDS, Opinion, SafetyModel, train, training_key
-from bot.semantic import Semantic, content_texts, source_key, training_set
-from bot.urgency import Urgency, with_opinion
-from tests.botapi_standin import parse_html
+from bot.content.model import Content
+from bot.core.assistant import Assistant
+from bot.core.embeddings import PREBUILT, CharGrams, EmbeddingCache, load_embedder, vectors_file
+from bot.core.messages import Query
+from bot.core.safety_model import KINDS, Opinion, SafetyModel, train, training_key
+from bot.core.semantic import Semantic, content_texts, source_key, training_set
+from bot.core.urgency import Urgency, with_opinion
+from bot.telegram.render import render
+from standins.botapi import parse_html
 from tests.conftest import ROOT
 
 RULE_ALARM = Urgency(True, False, ("brand",), kind="brand", reasons=("rule:brand",))

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-import bot.scrub as scrub_module
+import bot.operators.scrub as scrub_module
 from bot.config import default_content_dir
-from bot.content import load_content
-from bot.scrub import PLACEHOLDER_RE, Scrubber, scrub
+from bot.content.load import load_content
+from bot.operators.scrub import PLACEHOLDER_RE, Scrubber, scrub
 
 
 @pytest.fixture(scope="module")

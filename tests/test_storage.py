@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import learning
+from bot.operators import learning
 from bot.storage import SCHEMA_VERSION, Database, StorageError
 
 # learning_log as session 2 created it (schema version 1, no user_version set)

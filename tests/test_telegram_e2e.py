@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant import Assistant
+from bot.core.assistant import Assistant
 from bot.logs import setup_logging
-from tests.botapi_standin import (
+from standins.botapi import (
     BOT_USER,
     callback_update,
     group_chat,

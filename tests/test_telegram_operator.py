@@ -15,18 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from bot import learning
-from bot.assistant import Assistant
-from bot.cli import build_assistant
+from bot.assemble import build_assistant
 from bot.config import Settings, default_content_dir
-from bot.conversation import ConversationState
-from bot.handlers.recent import RecentQuestions
+from bot.core.assistant import Assistant
+from bot.core.memory import pseudonym
 from bot.live_client import DiskCache, HttpLiveLookup
-from bot.memory import pseudonym
-from bot.replies import MAX_CALLBACK_BYTES, feedback_payload, parse_feedback
+from bot.operators import learning
 from bot.storage import DATABASE_FILE, Database, load_or_create_secret
-from bot.telegram_app import PURGE_JOB
-from tests.botapi_standin import callback_update, group_chat, text_update
+from bot.telegram.app import PURGE_JOB
+from bot.telegram.chat_state import ConversationState
+from bot.telegram.recent import RecentQuestions
+from bot.telegram.render import MAX_CALLBACK_BYTES, feedback_payload, parse_feedback
+from standins.botapi import callback_update, group_chat, text_update
 from tests.telegram_harness import assert_valid, offline_assistant, running_bot, texts, wait_until
 
 USER = 5151
@@ -261,7 +261,7 @@ def admin_bot(tmp_path: Path, content: Path):
     )
     return running_bot(
         tmp_path / "data",
-        build_assistant(settings, live=False),
+        build_assistant(settings, live_data=False, remember=False),
         settings={"admin_ids": frozenset({ADMIN}), "content_dir": content},
     )
 

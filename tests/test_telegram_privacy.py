@@ -13,11 +13,11 @@ import datetime as dt
 import stat
 from pathlib import Path
 
-from bot import learning
-from bot.cli import build_assistant
+from bot.assemble import build_assistant
 from bot.config import Settings
+from bot.operators import learning
 from bot.storage import DATABASE_FILE, Database
-from tests.botapi_standin import callback_update, group_chat, text_update
+from standins.botapi import callback_update, group_chat, text_update
 from tests.telegram_harness import running_bot, texts, wait_until
 
 ALICE = 718293645
@@ -72,7 +72,9 @@ def leaks(data_dir: Path) -> list[tuple[str, str]]:
 async def test_nothing_in_the_data_directory_identifies_anyone(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     settings = dataclasses.replace(Settings.from_env(), offline=True, data_dir=data_dir)
-    assistant = build_assistant(settings, live=True)  # with the SQLite wijk memory
+    assistant = build_assistant(
+        settings, live_data=True, remember=True
+    )  # with the SQLite wijk memory
     async with running_bot(data_dir, assistant) as bot:
         for user, text in SESSION:
             await bot.exchange(text_update(user, text), user)
@@ -122,7 +124,9 @@ async def test_a_group_never_hears_what_the_bot_remembers_about_someone(tmp_path
     """ "@bot wie is mijn wijkagent?" in a group once answered "U woont volgens mij in …"."""
     data_dir = tmp_path / "data"
     settings = dataclasses.replace(Settings.from_env(), offline=True, data_dir=data_dir)
-    async with running_bot(data_dir, build_assistant(settings, live=True)) as bot:
+    async with running_bot(
+        data_dir, build_assistant(settings, live_data=True, remember=True)
+    ) as bot:
         await bot.exchange(text_update(ALICE, "wie is mijn wijkagent?"), ALICE)
         calls = await bot.exchange(text_update(ALICE, "7419"), ALICE)
         buttons = [b["callback_data"] for row in calls[-1].value("reply_markup")["inline_keyboard"]

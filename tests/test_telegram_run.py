@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from bot.config import default_content_dir
-from tests.botapi_standin import BotApiStandIn, text_update
+from standins.botapi import BotApiStandIn, text_update
 
 TOKEN = "123456:TEST"
 

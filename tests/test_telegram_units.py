@@ -9,11 +9,11 @@ import logging
 import pytest
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup
 
-from bot.content import Content
-from bot.handlers.flood import FloodControl
+from bot.content.model import Content
+from bot.core.messages import Button, Reply
 from bot.logs import MASK, JsonFormatter, TokenFilter
-from bot.messages import Button, Reply
-from bot.replies import (
+from bot.telegram.flood import FloodControl
+from bot.telegram.render import (
     MAX_TEXT,
     label_actions,
     main_menu,
@@ -22,7 +22,7 @@ from bot.replies import (
     tg_len,
     without_feedback,
 )
-from tests.botapi_standin import parse_html
+from standins.botapi import parse_html
 
 
 def test_everything_is_escaped_and_the_alarm_is_bold_on_top(content: Content) -> None:

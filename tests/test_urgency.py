@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.assistant import Assistant
-from bot.content import Content, load_content
-from bot.messages import Query
-from bot.text import Normaliser
-from bot.urgency import UrgencyDetector
+from bot.content.load import load_content
+from bot.content.model import Content
+from bot.core.assistant import Assistant
+from bot.core.messages import Query
+from bot.core.text import Normaliser
+from bot.core.urgency import UrgencyDetector
 from tests.conftest import CONTENT_DIR
 
 SHIPPED = load_content(CONTENT_DIR)

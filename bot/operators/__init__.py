@@ -1,0 +1,1 @@
+"""Operators' tools: the learning log, the report, live reload, evaluation and the scrubber."""

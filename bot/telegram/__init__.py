@@ -1,0 +1,1 @@
+"""The Telegram door: the application, handlers, rendering, pacing, delivery and the inbox."""
