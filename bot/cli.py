@@ -7,6 +7,8 @@ Usage:
     wijkbot eval tests/data/dev_set.yaml [--json]
     wijkbot run [--webhook URL]       run the Telegram bot (needs TELEGRAM_BOT_TOKEN)
     wijkbot report [--days N] [--html FILE]   unanswered questions and numbers, for operators
+    wijkbot backup DIR                a consistent copy of the data directory (SQLite backup API)
+    wijkbot --version                 package, content and model version
 """
 
 from __future__ import annotations
@@ -190,10 +192,49 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return run(settings, webhook_url=args.webhook, listen=args.listen, port=args.port)
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """A consistent copy of the data directory while the bot may be running (SQLite's backup)."""
+    from bot.ops.backup import backup
+
+    try:
+        copied = backup(settings.data_dir, Path(args.target))
+    except (ValueError, OSError) as exc:
+        print(f"wijkbot backup: {exc}", file=sys.stderr)
+        return 1
+    print(f"{len(copied)} file(s) copied from {settings.data_dir} to {args.target}")
+    return 0
+
+
+def version_line(settings: Settings | None = None) -> str:
+    """Package, content and model version: what an eval number or a bug report belongs to."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from bot.core.embeddings import status
+
+    try:
+        package = version("wijkbot")
+    except PackageNotFoundError:
+        package = "unknown (not installed)"
+    try:
+        settings = settings or Settings.from_env()
+        content = load_content(settings.content_dir).version
+        model = status(settings.semantic).removeprefix("semantic layer: ")
+    except (SettingsError, ContentErrors) as exc:
+        content, model = f"not loaded ({type(exc).__name__})", "unknown"
+    return f"wijkbot {package}\ncontent {content}\nmodel {model}"
+
+
+class _Version(argparse.Action):
+    def __call__(self, parser: argparse.ArgumentParser, *_: object, **__: object) -> None:
+        print(version_line())
+        parser.exit()
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="wijkbot", description="Telegram assistant for Deventer residents."
     )
+    p.add_argument("--version", action=_Version, nargs=0, help="package, content and model version")
     p.add_argument(
         "--content", help="content directory (default: WIJKBOT_CONTENT_DIR or the shipped content)"
     )
@@ -216,6 +257,8 @@ def parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="what was asked, answered and not understood")
     rep.add_argument("--days", type=int, help="how many days back (default 30)")
     rep.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page")
+    bak = sub.add_parser("backup", help="a consistent copy of the data directory")
+    bak.add_argument("target", help="an empty or new folder outside the data directory")
     # `--content DIR` works before and after the sub-command (`wijkbot check --content DIR`).
     for command in sub.choices.values():
         command.add_argument("--content", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -230,6 +273,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "run": cmd_run,
     "prebuild": cmd_prebuild,
     "report": cmd_report,
+    "backup": cmd_backup,
 }
 
 

@@ -36,6 +36,9 @@ ENV_SEND_RATE = "WIJKBOT_SEND_RATE"  # messages per second overall (Telegram: ab
 ENV_CHAT_RATE = "WIJKBOT_CHAT_RATE"  # messages per second per private chat (about 1)
 ENV_CHAT_BURST = "WIJKBOT_CHAT_BURST"  # messages a private chat may get at once
 ENV_GROUP_RATE = "WIJKBOT_GROUP_RATE"  # messages per minute per group (Telegram: 20)
+ENV_OPS_LISTEN = "WIJKBOT_OPS_LISTEN"  # host:port of /healthz and /metrics (off when unset)
+ENV_HEALTH_UPDATES = "WIJKBOT_HEALTH_MAX_UPDATE_AGE"  # s since the last good getUpdates/update
+ENV_HEALTH_SENDS = "WIJKBOT_HEALTH_MAX_SEND_AGE"  # s a send may keep failing before unhealthy
 
 DEFAULT_PDOK_URL = "https://api.pdok.nl/bzk/locatieserver/search/v3_1"
 DEFAULT_POLITIE_URL = "https://api.politie.nl/v4"
@@ -101,6 +104,9 @@ class _Environment(BaseSettings):
     chat_rate: float = Field(1.0, validation_alias=ENV_CHAT_RATE)
     chat_burst: int = Field(3, validation_alias=ENV_CHAT_BURST)
     group_rate: float = Field(20.0, validation_alias=ENV_GROUP_RATE)
+    ops_listen: str | None = Field(None, validation_alias=ENV_OPS_LISTEN)
+    health_max_update_age: float = Field(120.0, validation_alias=ENV_HEALTH_UPDATES)
+    health_max_send_age: float = Field(300.0, validation_alias=ENV_HEALTH_SENDS)
 
     @model_validator(mode="before")
     @classmethod
@@ -154,6 +160,27 @@ class _Environment(BaseSettings):
         if not 0 < rate <= 10_000:
             raise ValueError("must be a positive number of messages")
         return rate
+
+    @field_validator("ops_listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from bot.ops.server import parse_listen  # aiohttp only when the endpoint is asked for
+
+        parse_listen(value)
+        return value.strip()
+
+    @field_validator("health_max_update_age", "health_max_send_age", mode="before")
+    @classmethod
+    def _age(cls, value: Any) -> float:
+        try:
+            seconds = float(str(value).strip())
+        except ValueError:
+            seconds = 0.0
+        if not 1 <= seconds <= 86_400:
+            raise ValueError("must be a number of seconds from 1 to 86400")
+        return seconds
 
     @field_validator("chat_burst", mode="before")
     @classmethod
@@ -210,6 +237,9 @@ class Settings:
     log_format: str
     semantic: str = "auto"
     rates: Rates = field(default_factory=Rates)
+    ops_listen: str | None = None  # /healthz and /metrics; off unless set
+    health_max_update_age: float = 120.0
+    health_max_send_age: float = 300.0
 
     @classmethod
     def from_env(cls, content: str | None = None) -> Settings:
@@ -234,6 +264,9 @@ class Settings:
                 private_burst=env.chat_burst,
                 group=env.group_rate / 60,
             ),
+            ops_listen=env.ops_listen,
+            health_max_update_age=env.health_max_update_age,
+            health_max_send_age=env.health_max_send_age,
         )
 
     def data_dir_problem(self) -> str | None:

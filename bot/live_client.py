@@ -165,6 +165,8 @@ class HttpLiveLookup:
         self.today = today
         self._clients: dict[int, httpx.AsyncClient] = {}
         self._down_until: dict[str, float] = {}
+        # Told about every call that went out, and whether it gave a usable answer (metrics).
+        self.observe: Callable[[str, bool], None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HttpLiveLookup:
@@ -264,6 +266,21 @@ class HttpLiveLookup:
                 return cached[0], dt.date.fromtimestamp(cached[1]).isoformat()
         if time.monotonic() < self._down_until.get(service, 0.0):
             return NOTHING
+        body, fetched = await self._fetch(service, url, params, valid)
+        if self.observe is not None:
+            self.observe(service, fetched)
+        if body is not None and cache is not None:
+            cache.put(key, body)
+        return (body, self.today().isoformat()) if body is not None else NOTHING
+
+    async def _fetch(
+        self,
+        service: str,
+        url: str,
+        params: Mapping[str, Any],
+        valid: Callable[[Mapping[str, Any]], bool],
+    ) -> tuple[Any | None, bool]:
+        """The answer worth keeping (or None), and whether the service answered properly."""
         try:
             response = await asyncio.wait_for(
                 self._client().get(url, params=params), timeout=self.timeout
@@ -271,25 +288,23 @@ class HttpLiveLookup:
         except (TimeoutError, httpx.HTTPError, OSError) as exc:
             log.info("%s unreachable: %s", service, exc.__class__.__name__)
             self._down_until[service] = time.monotonic() + BACKOFF_SECONDS
-            return NOTHING
+            return None, False
         if response.status_code == 204:
-            return NOTHING  # "no results": a valid answer, but nothing worth keeping
+            return None, True  # "no results": a valid answer, but nothing worth keeping
         if response.status_code != 200:
             log.info("%s answered %s", service, response.status_code)
             if response.status_code >= 500:
                 self._down_until[service] = time.monotonic() + BACKOFF_SECONDS
-            return NOTHING
+            return None, False
         try:
             body = response.json()
         except ValueError:
             log.info("%s answered something that is not JSON", service)
-            return NOTHING
+            return None, False
         if not isinstance(body, Mapping) or not valid(body):
             log.info("%s answered JSON of an unexpected shape", service)
-            return NOTHING
-        if cache is not None:
-            cache.put(key, body)
-        return body, self.today().isoformat()
+            return None, False
+        return body, True
 
 
 # -- tolerant parsing (public for the tests) -------------------------------------------------

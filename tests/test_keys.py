@@ -19,8 +19,9 @@ from bot.content.model import Content, ContentErrors
 from bot.core.commands import COMMAND_ACTIONS
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
-TEXT_CALLS = {"text": 0, "_t": 0, "fixed_reply": 0}  # function name -> index of the key argument
-WRAPPERS = {"_t", "text", "fixed_reply", "label"}  # functions that only pass a key through
+# function name -> index of the key argument
+TEXT_CALLS = {"text": 0, "t": 0, "fixed_reply": 0, "fixed_text": 2}
+WRAPPERS = {"t", "text", "fixed_reply", "fixed_text", "label"}  # they only pass a key through
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def text_calls() -> tuple[list[TextCall], list[str]]:
                 continue
             named = frozenset(k.arg for k in node.keywords if k.arg)
             spread = tuple(ast.unparse(k.value) for k in node.keywords if k.arg is None)
-            if name == "fixed_reply":  # it fills every line number itself
+            if name in ("fixed_reply", "fixed_text"):  # it fills every line number itself
                 spread += ("numbers",)
             found.append(TextCall(where, literal, named, spread))
     return found, unresolved

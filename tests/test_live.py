@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-from standins.live import AGENT_TUINDORP, STATION, down_url, serve
 
 from bot.content.model import Content
 from bot.core.assistant import Assistant
@@ -29,6 +28,7 @@ from bot.live_client import (
     place_from_pdok,
     station_from_item,
 )
+from standins.live import AGENT_TUINDORP, STATION, down_url, serve
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 TUINDORP = "wie is de wijkagent van Tuindorp"

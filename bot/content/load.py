@@ -6,6 +6,7 @@ broken alarm text; every problem is reported at once, naming file, line and fiel
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ def load_content(directory: Path, cache: Path | None = None) -> Content:
 
 
 def _load(
-    directory: Path, caches: list[Path], write: Path | None, strict: set[str] = frozenset()
+    directory: Path, caches: list[Path], write: Path | None, strict: Collection[str] = frozenset()
 ) -> Content:
     raw: dict[str, Any] = {}
     errors: list[ContentError] = []
@@ -117,7 +118,7 @@ def _field_name(data: Any, loc: tuple[Any, ...]) -> str:
     for part in loc:
         in_dict = isinstance(node, dict) and part in node
         in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        item = node[part] if in_dict or in_list else None
+        item: Any = node[part] if in_dict or in_list else None
         named = isinstance(part, int) and isinstance(item, dict) and isinstance(item.get("id"), str)
         parts.append(item["id"] if named else str(part))
         node = item

@@ -51,7 +51,7 @@ class Assistant:
         """data_dir: where an index built for edited content is kept for the next start."""
         self.content = content
         self.semantic = semantic
-        self.languages = LanguageGuesser.build(content.language.talen)
+        self.languages = LanguageGuesser.build(dict(content.language.talen.items()))
         self.normaliser = Normaliser.from_content(content.language)
         self.districts = Districts.from_content(content)
         self.matcher = Matcher(
@@ -111,7 +111,7 @@ class Assistant:
 
     def fixed_reply(self, key: str, language: str | None, text: str = "") -> Reply:
         """A fixed text with the footer, and the alarm when the text reads as danger."""
-        return safety.fixed_reply(self.desk, self.urgency, key, language, text)
+        return safety.fixed_text(self.desk, self.urgency, key, language, text)
 
     async def _vector(self, text: str) -> np.ndarray | None:
         """The message's meaning for the matcher; None without the semantic layer (or when the

@@ -12,6 +12,7 @@ import logging
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from bot.content import keys
 from bot.core.desk import Answer, Desk
@@ -64,7 +65,7 @@ class SafetyCheck:
         return urgency
 
 
-def fixed_reply(
+def fixed_text(
     desk: Desk, rules: UrgencyDetector, key: str, language: str | None, text: str = ""
 ) -> Reply:
     """A fixed text (an apology, "I can only read text", …) with the footer, and the alarm
@@ -141,7 +142,8 @@ def danger_answer(desk: Desk, answer: Answer, urgency: Urgency, language: str) -
     kind = desk.content.dangers.get(urgency.kind or "") if urgency.alarm or urgency.crisis else None
     if kind is None:
         return answer
-    guidance = kind.wat_nu["nl" if language == "nl" else "en"]
+    lang: Literal["nl", "en"] = "nl" if language == "nl" else "en"
+    guidance = kind.wat_nu[lang]
     keep = answer.decision == "sure" and not urgency.alarm  # a crisis with a real question
     body = "\n\n".join(p for p in (guidance, answer.body if keep else "") if p)
     buttons = danger_buttons(desk, language) if kind.id == "paniek" else ()
@@ -155,7 +157,7 @@ def danger_answer(desk: Desk, answer: Answer, urgency: Urgency, language: str) -
 
 def danger_buttons(desk: Desk, language: str) -> tuple[Button, ...]:
     """A panic message ("HELP") gets one tap to say what is going on."""
-    lang = "nl" if language == "nl" else "en"
+    lang: Literal["nl", "en"] = "nl" if language == "nl" else "en"
     return tuple(
         Button(kind.knop[lang], f"nood:{kind.id}")
         for kind in desk.content.dangers.values()
@@ -167,7 +169,9 @@ def preferred(desk: Desk, urgency: Urgency) -> dict[str, float]:
     """FAQ entries the safety rules point to: an anonymous tip, a crime that is over."""
     preferred = desk.content.urgency.voorkeur
     # A tip about a crime, given anonymously, is about the tip: the anonymous route wins.
-    kind = "anoniem" if urgency.anonymous else "misdrijf" if urgency.crime else None
+    kind: Literal["anoniem", "misdrijf"] | None = (
+        "anoniem" if urgency.anonymous else "misdrijf" if urgency.crime else None
+    )
     return dict(preferred.get(kind, {})) if kind else {}
 
 

@@ -25,6 +25,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -109,7 +110,7 @@ class SafetyModel:
         cheaper check at start-up, see bot/core/semantic.py)."""
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         thresholds = [self.alarm_threshold, self.crisis_threshold, self.anonymous_threshold]
-        extra = {}
+        extra: dict[str, Any] = {}
         if self.neighbours is not None and self.neighbour_kinds is not None:
             extra = {
                 "neighbours": self.neighbours.astype(np.float16),

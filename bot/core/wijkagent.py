@@ -77,7 +77,11 @@ async def wijkagent_answer(
 ) -> Answer:
     confidence = match.best.score if match and match.best else 1.0
     decision = "sure" if match else "action"  # a place was given: this is the answer
-    common = {"intent": keys.WIJKAGENT, "confidence": confidence, "decision": decision}
+    common: dict[str, Any] = {
+        "intent": keys.WIJKAGENT,
+        "confidence": confidence,
+        "decision": decision,
+    }
     if place.outside:
         return Answer(desk.t("buiten_deventer", language), **common)
     if not place.found:

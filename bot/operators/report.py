@@ -145,7 +145,7 @@ def _key(assistant: Any, text: str) -> str:
     "kermis deventer" and "weer deventer" are about different things; the place says where.
     """
     norm = assistant.normaliser.normalise(PLACEHOLDER_RE.sub(" ", text))
-    neutral = getattr(assistant.matcher, "neutral", frozenset())
+    neutral: frozenset[str] = assistant.matcher.neutral
     words = tuple(w for w in norm.content if not w.isdigit() and w not in neutral)
     return " ".join(sorted(set(assistant.normaliser.stems(words))))
 

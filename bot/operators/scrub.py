@@ -626,9 +626,9 @@ def _plate_shapes() -> list[str]:
 # "20 uur 3" would be a plate; that is checked on the (rare) match.
 _PLATE_RE = re.compile(
     r"[A-Za-z\d](?<![\w-].)(?:(?<=[A-Za-z])"
-    + _trie_pattern([s[1:] for s in _plate_shapes() if s[0] == "X"], _PLATE_TOKENS.get)
+    + _trie_pattern([s[1:] for s in _plate_shapes() if s[0] == "X"], _PLATE_TOKENS.__getitem__)
     + r"|(?<=\d)"
-    + _trie_pattern([s[1:] for s in _plate_shapes() if s[0] == "9"], _PLATE_TOKENS.get)
+    + _trie_pattern([s[1:] for s in _plate_shapes() if s[0] == "9"], _PLATE_TOKENS.__getitem__)
     + r")(?![\w-])"
 )
 

@@ -46,11 +46,14 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.content.model import Content
+from bot.core.assistant import Assistant
 from bot.core.commands import COMMAND_ACTIONS
 from bot.logs import mask_secrets, setup_logging
 from bot.operators import learning
 from bot.operators.reload import LiveAssistant
-from bot.storage import Database, load_or_create_secret
+from bot.ops.state import Ops
+from bot.storage import Database, SqliteWijkMemory, load_or_create_secret
+from bot.telegram import operations
 from bot.telegram.chat_state import ConversationState
 from bot.telegram.delivery import Deadlines, DeliveryLimiter
 from bot.telegram.flood import FloodControl
@@ -105,7 +108,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    # PTB marks process_update final; overriding it is the only way an alarm can skip the cap
+    # on updates in progress (issue "No 112 reply lost": alarms waited 35 s behind FAQ answers).
+    async def process_update(  # type: ignore[misc]
+        self, update: object, coroutine: Awaitable[Any]
+    ) -> None:
         if self._is_urgent(update):
             await self.do_process_update(update, coroutine)
         else:
@@ -155,7 +162,7 @@ def file_url(base_url: str) -> str:
 
 def build_application(
     settings: Settings,
-    assistant: Any,
+    assistant: Assistant,
     *,
     rate_limited: bool = True,
     flood: FloodControl | None = None,
@@ -163,12 +170,12 @@ def build_application(
 ) -> Application:
     """The Application with every handler; tests and the benchmark run exactly this.
 
-    assistant: a bot.core.assistant.Assistant built from settings.content_dir (reloads read that
-    directory again).
+    assistant: built from settings.content_dir (reloads read that directory again).
     """
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     inbox = Inbox(settings.ensure_data_dir() / INBOX_FILE)
+    ops = operations_for(settings, assistant, inbox)
     processor = PerChatUpdateProcessor(inbox=inbox)
     rates = settings.rates if rate_limited else UNLIMITED
     builder = (
@@ -184,8 +191,10 @@ def build_application(
         # aiohttp instead of httpx (see bot/telegram/request.py): a few warm connections serve
         # Telegram's 30 replies a second; requests wait for a free one instead of failing.
         .request(AiohttpRequest(CONNECTION_POOL_SIZE, pool_timeout=POOL_TIMEOUT_SECONDS))
-        .get_updates_request(UpdatesRequest(1, pool_timeout=POOL_TIMEOUT_SECONDS, inbox=inbox))
-        .rate_limiter(DeliveryLimiter(rates, deadlines))
+        .get_updates_request(
+            UpdatesRequest(1, pool_timeout=POOL_TIMEOUT_SECONDS, inbox=inbox, ops=ops)
+        )
+        .rate_limiter(DeliveryLimiter(rates, deadlines, ops=ops))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
@@ -195,14 +204,35 @@ def build_application(
         )
     app = builder.build()
     svc = build_services(settings, assistant, flood, inbox)
+    svc.ops = ops
     app.bot_data[SERVICES_KEY] = svc
     processor.urgent = lambda update: is_emergency(update, svc)
     add_handlers(app)
     return app
 
 
+def operations_for(settings: Settings, assistant: Assistant, inbox: Inbox) -> Ops:
+    """Health and metrics of this bot, fed by the getUpdates request, delivery and the handlers."""
+    ops = Ops(
+        listen=settings.ops_listen,
+        max_update_age=settings.health_max_update_age,
+        max_send_age=settings.health_max_send_age,
+    )
+    ops.health.storage_dir = settings.data_dir
+    ops.content(assistant.content.version)
+    ops.metrics.inbox_backlog.set_function(inbox.backlog)
+    from bot.live_client import HttpLiveLookup
+
+    if isinstance(assistant.live, HttpLiveLookup):
+        assistant.live.observe = ops.live_call
+    return ops
+
+
 def build_services(
-    settings: Settings, assistant: Any, flood: FloodControl | None, inbox: Inbox | None = None
+    settings: Settings,
+    assistant: Assistant,
+    flood: FloodControl | None,
+    inbox: Inbox | None = None,
 ) -> Services:
     """One SQLite connection for everything (the wijk memory's, when it uses the same file)."""
     data_dir = settings.ensure_data_dir()
@@ -221,11 +251,11 @@ def build_services(
     )
 
 
-def _shared_database(settings: Settings, assistant: Any) -> Database:
+def _shared_database(settings: Settings, assistant: Assistant) -> Database:
     own = Database.in_data_dir(settings)
-    memory_db = getattr(getattr(assistant, "memory", None), "database", None)
-    if isinstance(memory_db, Database) and memory_db.path == own.path:
-        return memory_db
+    memory = assistant.memory
+    if isinstance(memory, SqliteWijkMemory) and memory.database.path == own.path:
+        return memory.database
     return own
 
 
@@ -257,6 +287,7 @@ async def post_init(app: Application) -> None:
     """
     svc: Services = app.bot_data[SERVICES_KEY]
     await _replay_unanswered(app, svc)
+    svc.operations = await operations.start(svc.ops)
     purge(svc)
     if app.job_queue is not None:
         app.job_queue.run_repeating(
@@ -340,6 +371,8 @@ async def post_shutdown(app: Application) -> None:
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
     svc: Services | None = app.bot_data.get(SERVICES_KEY)
     if svc is not None:
+        if svc.operations is not None:
+            await operations.stop(svc.operations)
         svc.state.database.close()
 
 

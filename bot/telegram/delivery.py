@@ -25,6 +25,7 @@ from typing import Any
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
+from bot.ops.state import Ops
 from bot.telegram.pacing import Pacer, Rates
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,9 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
         rates: Rates | None = None,
         deadlines: Deadlines | None = None,
         clock: Callable[[], float] = time.monotonic,
+        ops: Ops | None = None,
     ) -> None:
+        self.ops = ops
         self.pacer = Pacer(rates, clock)
         self.deadlines = deadlines or Deadlines()
         self.clock = clock
@@ -85,32 +88,36 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
     async def shutdown(self) -> None:
         await self.pacer.close()
 
+    def _deadline(self, alarm: bool, paced: bool) -> float:
+        """Seconds a call may keep trying: ten minutes for an alarm, a minute for other replies."""
+        if alarm:
+            return self.deadlines.alarm
+        return self.deadlines.other if paced else self.deadlines.bookkeeping
+
     async def process_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | None]],
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: dict[str, Any] | None,
-    ) -> bool | dict[str, Any] | None:
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         alarm = _is_alarm(rate_limit_args)
         paced = endpoint.startswith(PACED_PREFIXES)
         chat, group = _chat_of(data)
-        deadline = self.clock() + (
-            self.deadlines.alarm
-            if alarm
-            else self.deadlines.other
-            if paced
-            else self.deadlines.bookkeeping
-        )
+        deadline = self.clock() + self._deadline(alarm, paced)
         backoff = self.deadlines.first_wait
         while True:
             if paced:
                 await self.pacer.acquire(chat, group=group, alarm=alarm)
             try:
+                if self.ops is not None:
+                    self.ops.sending(endpoint)
                 result = await callback(*args, **kwargs)
                 self.counts.sent += paced
+                if self.ops is not None:
+                    self.ops.sent(endpoint)
                 return result
             except RetryAfter as exc:
                 self.counts.too_many += 1
@@ -136,6 +143,8 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
                 )
                 raise error
             self.counts.retries += 1
+            if self.ops is not None:
+                self.ops.retried(endpoint, isinstance(error, RetryAfter))
             log.warning("%s failed (%s), retrying in %.1f s", endpoint, type(error).__name__, wait)
             if not (paced and isinstance(error, RetryAfter)):  # the pacer waits out a 429
                 await asyncio.sleep(wait)

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 INBOX_FILE = "inbox.sqlite3"
 RETRY_SECONDS = 60.0
+INBOX_VERSION = 1  # PRAGMA user_version of the inbox file
 KEEP_IDS_SECONDS = 2 * 24 * 3600  # Telegram keeps an update for 24 hours; twice that is safe
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS inbox ("
@@ -60,6 +61,10 @@ class Inbox:
             db.execute("PRAGMA journal_mode=DELETE")
             db.execute("PRAGMA secure_delete=ON")
             db.execute(SCHEMA)
+            # Version 1 is the only layout so far; a later one migrates from this number
+            # (as bot/storage.py does for the main file).
+            if db.execute("PRAGMA user_version").fetchone()[0] == 0:
+                db.execute(f"PRAGMA user_version = {INBOX_VERSION}")
             self._db = db
         return self._db
 

@@ -18,6 +18,7 @@ from telegram import Update
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.ops.state import Ops
 from bot.telegram.inbox import Inbox
 
 log = logging.getLogger(__name__)
@@ -122,9 +123,12 @@ class UpdatesRequest(AiohttpRequest):
       0.8 s before PTB's own back-off (1 s, 1.5 s, 2.25 s …) takes over.
     """
 
-    def __init__(self, *args: Any, inbox: Inbox | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, inbox: Inbox | None = None, ops: Ops | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.inbox = inbox
+        self.ops = ops
 
     async def do_request(
         self, url: str, method: str, *args: Any, **kwargs: Any
@@ -146,7 +150,10 @@ class UpdatesRequest(AiohttpRequest):
             await asyncio.sleep(pause)
         if status != 200:
             return status, payload
-        return status, self._admit(readable_batch(payload))
+        admitted = self._admit(readable_batch(payload))
+        if self.ops is not None:  # fetched and stored: Telegram reaches us
+            self.ops.updates()
+        return status, admitted
 
     def _admit(self, payload: bytes) -> bytes:
         """Writes the batch to the inbox; updates it already knows come back as bare ids."""

@@ -15,21 +15,26 @@ import hmac
 import json
 import logging
 import signal
+import time
 from typing import Any
 
 from aiohttp import web
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application
 
+from bot.ops.state import Ops
+from bot.telegram.handlers.common import SERVICES_KEY
 from bot.telegram.inbox import Inbox
 from bot.telegram.request import readable_update
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+PROBE_SECONDS = 60.0  # how often a quiet webhook asks Telegram whether delivery works
 
 
-def handler(app: Application, secret: str, inbox: Inbox | None) -> Any:
+def handler(app: Application, secret: str, inbox: Inbox | None, ops: Ops | None = None) -> Any:
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
@@ -38,6 +43,8 @@ def handler(app: Application, secret: str, inbox: Inbox | None) -> Any:
             raw = json.loads(await request.read())
         except ValueError:
             return web.Response(status=400)
+        if ops is not None:  # Telegram reaches us
+            ops.updates()
         raw = readable_update(raw)
         if raw is None:
             return web.Response(status=200)  # nothing we could ever answer: confirm, not retry
@@ -68,7 +75,8 @@ async def serve(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     web_app = web.Application()
-    web_app.router.add_post("/" + path.lstrip("/"), handler(app, secret, inbox))
+    ops = app.bot_data[SERVICES_KEY].ops if SERVICES_KEY in app.bot_data else None
+    web_app.router.add_post("/" + path.lstrip("/"), handler(app, secret, inbox, ops))
     runner = web.AppRunner(web_app, access_log=None)  # the access log would hold the path only
     async with app:
         if app.post_init is not None:
@@ -78,8 +86,31 @@ async def serve(
         await web.TCPSite(runner, listen, port).start()
         await app.bot.set_webhook(url, secret_token=secret, allowed_updates=allowed_updates)
         log.info("webhook listening on %s:%d", listen, port)
+        probe = asyncio.create_task(_probe(app, ops), name="webhook-probe")
         await stop.wait()
+        probe.cancel()
         await runner.cleanup()
         await app.stop()
     if app.post_shutdown is not None:
         await app.post_shutdown(app)
+
+
+async def _probe(app: Application, ops: Ops | None) -> None:
+    """A quiet webhook gets no updates: getWebhookInfo every minute tells health that Telegram
+    still reaches the bot (no delivery error since the last look)."""
+    if ops is None:
+        return
+    while True:
+        try:
+            info = await app.bot.get_webhook_info()
+            failed = info.last_error_date
+            recent = failed is not None and time.time() - failed.timestamp() < 2 * PROBE_SECONDS
+            if info.url and not recent:
+                ops.updates()
+            elif recent:
+                log.warning(
+                    "Telegram could not deliver to the webhook: %s", info.last_error_message
+                )
+        except TelegramError as exc:
+            log.warning("getWebhookInfo failed: %s", type(exc).__name__)
+        await asyncio.sleep(PROBE_SECONDS)

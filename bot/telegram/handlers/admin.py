@@ -21,8 +21,8 @@ from bot.telegram.handlers.commands import on_unknown
 from bot.telegram.handlers.common import (
     SERVICES_KEY,
     Services,
+    answer_language,
     is_private,
-    language_of,
     send_reply,
     services,
 )
@@ -43,7 +43,7 @@ async def on_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or not message.text or not is_admin(update, svc):
         await on_unknown(update, context)
         return
-    language = language_of(update) if language_of(update) in ("nl", "en") else "nl"
+    language = answer_language(update)
     name = message.text.split()[0].lstrip("/").split("@", 1)[0].lower()
     if name == "herlaad":
         result = await reload_content(svc)

@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 from bot.core.commands import action_for
 from bot.telegram.handlers.common import (
     answer,
+    answer_language,
     is_private,
     language_of,
     query_for,
@@ -29,7 +30,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None:
         return
     content = services(context).content
-    language = language_of(update) if language_of(update) in ("nl", "en") else "nl"
+    language = answer_language(update)
     welcome = Outgoing(
         content.text("welkom", language),
         main_menu(content, language, private=is_private(update)),

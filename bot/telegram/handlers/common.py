@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import ReplyParameters, Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, ExtBot
 
 from bot.content.model import Content
 from bot.core.assistant import Assistant
@@ -23,9 +24,11 @@ from bot.core.memory import pseudonym
 from bot.core.messages import Query, Reply
 from bot.operators import learning
 from bot.operators.reload import LiveAssistant
+from bot.ops.state import Ops
 from bot.telegram.chat_state import ConversationState
 from bot.telegram.flood import FloodControl
 from bot.telegram.inbox import Inbox
+from bot.telegram.operations import Running
 from bot.telegram.recent import RecentQuestions
 from bot.telegram.render import Outgoing, label_actions, render
 
@@ -52,6 +55,8 @@ class Services:
     inbox: Inbox | None = None
     late: dict[int, float] = field(default_factory=dict)  # update id -> when it first arrived
     background: set[asyncio.Task[None]] = field(default_factory=set)  # kept until done
+    ops: Ops = field(default_factory=Ops)  # health and metrics (bot/ops)
+    operations: Running | None = None  # the endpoint and watchdog, once started
     _labels: tuple[int, dict[str, str]] = (0, {})
 
     @property
@@ -69,6 +74,11 @@ class Services:
         if self._labels[0] != id(content):
             self._labels = (id(content), label_actions(content))
         return self._labels[1]
+
+
+def limited(context: ContextTypes.DEFAULT_TYPE) -> ExtBot[Any]:
+    """The bot, typed for our rate limiter's arguments ({"alarm": True} puts a send first)."""
+    return context.bot
 
 
 def message_text(update: Update) -> str:
@@ -96,6 +106,13 @@ def language_of(update: Update) -> str | None:
     user = update.effective_user
     code = user.language_code if user else None
     return code[:2].lower() if code else None
+
+
+def answer_language(update: Update) -> str:
+    """The language fixed texts are shown in: the resident's Telegram language if we answer in
+    it (nl, en), else Dutch."""
+    language = language_of(update)
+    return language if language in ("nl", "en") else "nl"
 
 
 def user_key(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
@@ -148,7 +165,7 @@ async def send_reply(
     await send_messages(update, context, chat_id, rendered, urgent=urgent)
     if reply.venue is not None:
         venue = reply.venue
-        await context.bot.send_venue(
+        await limited(context).send_venue(
             chat_id,
             latitude=venue.lat,
             longitude=venue.lon,
@@ -183,7 +200,11 @@ async def answer(
     count. One assistant (one content version) for the whole reply, even during a reload."""
     svc = services(context)
     assistant = svc.assistant
+    started = time.perf_counter()
     reply = await assistant.reply(query)
+    svc.ops.replied(reply, time.perf_counter() - started)
+    if svc.ops.health.content_version != assistant.content.version:  # after a reload
+        svc.ops.content(assistant.content.version)
     if reply.forget:
         forget_chat(update, context)
     if before_send is not None:
@@ -223,7 +244,7 @@ async def send_messages(
     if not is_private(update) and message is not None:
         quote = ReplyParameters(message.message_id, allow_sending_without_reply=True)
     for out in messages:
-        await context.bot.send_message(
+        await limited(context).send_message(
             chat_id,
             out.text,
             reply_markup=out.reply_markup,

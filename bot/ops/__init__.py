@@ -1,0 +1,1 @@
+"""Operations: health, metrics and the systemd watchdog of a running bot."""
