@@ -153,13 +153,7 @@ class _Environment(BaseSettings):
     @field_validator("send_rate", "chat_rate", "group_rate", mode="before")
     @classmethod
     def _rate(cls, value: Any) -> float:
-        try:
-            rate = float(str(value).strip())
-        except ValueError:
-            rate = 0.0
-        if not 0 < rate <= 10_000:
-            raise ValueError("must be a positive number of messages")
-        return rate
+        return _number(value, 1e-9, 10_000, "must be a positive number of messages")
 
     @field_validator("ops_listen")
     @classmethod
@@ -174,13 +168,7 @@ class _Environment(BaseSettings):
     @field_validator("health_max_update_age", "health_max_send_age", mode="before")
     @classmethod
     def _age(cls, value: Any) -> float:
-        try:
-            seconds = float(str(value).strip())
-        except ValueError:
-            seconds = 0.0
-        if not 1 <= seconds <= 86_400:
-            raise ValueError("must be a number of seconds from 1 to 86400")
-        return seconds
+        return _number(value, 1, 86_400, "must be a number of seconds from 1 to 86400")
 
     @field_validator("chat_burst", mode="before")
     @classmethod
@@ -207,6 +195,16 @@ class _Environment(BaseSettings):
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError("must be a web address such as https://host/path")
         return value.strip()
+
+
+def _number(value: Any, low: float, high: float, problem: str) -> float:
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        number = float("nan")
+    if not low <= number <= high:  # NaN fails too
+        raise ValueError(problem)
+    return number
 
 
 def _environment() -> _Environment:

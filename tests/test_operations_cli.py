@@ -38,25 +38,18 @@ def test_backup_copies_a_data_directory_in_use(tmp_path: Path) -> None:
         cursor.execute("INSERT INTO t VALUES (1)")
     Inbox(data / "inbox.sqlite3").receive([{"update_id": 7, "message": {"text": "hoi"}}])
     target = tmp_path / "backup"
-    env = {"WIJKBOT_DATA_DIR": str(data), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "backup", str(target)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = _backup(data, target)
     assert done.returncode == 0, done.stderr
     copy = sqlite3.connect(target / database.path.name)
     assert copy.execute("SELECT x FROM t").fetchall() == [(1,)]
-    again = subprocess.run(
-        [sys.executable, "-m", "bot", "backup", str(target)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    again = _backup(data, target)
     assert again.returncode == 1 and "wijkbot backup:" in again.stderr  # not over an old copy
+
+
+def _backup(data: Path, target: Path) -> subprocess.CompletedProcess[str]:
+    env = {"WIJKBOT_DATA_DIR": str(data), "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-m", "bot", "backup", str(target)]
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
 
 
 def test_the_inbox_file_carries_its_schema_version(tmp_path: Path) -> None:
