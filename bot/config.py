@@ -18,8 +18,6 @@ from urllib.parse import urlparse
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.telegram.pacing import Rates
-
 ENV_CONTENT_DIR = "WIJKBOT_CONTENT_DIR"
 ENV_DATA_DIR = "WIJKBOT_DATA_DIR"
 ENV_OFFLINE = "WIJKBOT_OFFLINE"
@@ -47,6 +45,17 @@ SEMANTIC_MODES = ("auto", "char", "off")  # the model if it loads / n-grams only
 MAX_RETENTION_DAYS = 3650
 _TRUE = ("1", "true", "yes", "ja", "on")
 _FALSE = ("0", "false", "no", "nee", "off")
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Telegram's send limits (WIJKBOT_SEND_RATE, …), settings so tests can run them faster."""
+
+    overall: float = 30.0  # sends per second, evenly spaced
+    private: float = 1.0  # sends per second per private chat …
+    private_burst: int = 3  # … with this many at once (a two-message reply is not held back)
+    group: float = 20 / 60  # sends per second per group …
+    group_burst: int = 3
 
 
 class SettingsError(ValueError):

@@ -21,20 +21,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.config import Rates  # a setting; the pacer enforces it
+
 ALARM, NORMAL = 0, 1  # priorities: lower goes first
 WINDOW_SLACK = 0.03  # seconds: the most jitter between two sends measured on arrival
 MAX_WINDOW = 10_000  # above this rate (tests, benchmarks) no one-second window is kept
-
-
-@dataclass(frozen=True)
-class Rates:
-    """The limits; settings (WIJKBOT_SEND_RATE, …) so tests can run them faster."""
-
-    overall: float = 30.0  # sends per second, evenly spaced
-    private: float = 1.0  # sends per second per private chat …
-    private_burst: int = 3  # … with this many at once (a two-message reply is not held back)
-    group: float = 20 / 60  # sends per second per group …
-    group_burst: int = 3
 
 
 UNLIMITED = Rates(overall=1e9, private=1e9, private_burst=10**6, group=1e9, group_burst=10**6)
