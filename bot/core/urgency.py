@@ -121,12 +121,15 @@ class _PatternSet:
 
     by_word: dict[str, tuple[tuple[str, Pattern], ...]]
     by_prefix: tuple[tuple[str, tuple[tuple[str, Pattern], ...]], ...]
+    order: dict[str, int]  # name -> its place in the content: reasons come in that order
 
     @classmethod
     def build(cls, named: Iterable[tuple[str, Pattern]]) -> _PatternSet:
         by_word: dict[str, list[tuple[str, Pattern]]] = {}
         by_prefix: dict[str, list[tuple[str, Pattern]]] = {}
+        order: dict[str, int] = {}
         for name, pattern in named:
+            order.setdefault(name, len(order))
             for phrase in pattern[0]:
                 first = phrase[0].lstrip("^")
                 if len(phrase) == 1 and first.endswith("*"):
@@ -136,10 +139,12 @@ class _PatternSet:
         return cls(
             by_word={k: tuple(v) for k, v in by_word.items()},
             by_prefix=tuple((k, tuple(v)) for k, v in by_prefix.items()),
+            order=order,
         )
 
     def fired(self, message: _Message) -> list[str]:
-        """Names of the patterns that occur in the message, in first-seen order."""
+        """Names of the patterns that occur in the message, in content order (the message's
+        words are a set, whose order changes with the hash seed)."""
         candidates: list[tuple[str, Pattern]] = []
         for word in message.words:
             candidates.extend(self.by_word.get(word, ()))
@@ -152,7 +157,7 @@ class _PatternSet:
         for name, pattern in candidates:
             if name not in names and message.has((pattern,)):
                 names[name] = None
-        return list(names)
+        return sorted(names, key=self.order.__getitem__)
 
     def any(self, message: _Message) -> bool:
         return bool(self.fired(message))
