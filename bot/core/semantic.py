@@ -20,6 +20,7 @@ import numpy as np
 from bot.content.model import Content
 from bot.core.build_cache import fingerprint
 from bot.core.embeddings import (
+    EMBEDDING_CONTEXTS,
     PREBUILT,
     Embedder,
     EmbeddingCache,
@@ -37,7 +38,8 @@ from bot.core.urgency import UrgencyDetector
 
 log = logging.getLogger(__name__)
 
-EMBEDDING_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed")
+# One thread per C context of the model (embeddings.EMBEDDING_CONTEXTS): two messages at once.
+EMBEDDING_THREAD = ThreadPoolExecutor(max_workers=EMBEDDING_CONTEXTS, thread_name_prefix="embed")
 
 
 def _model_file(embedder: Embedder) -> str:
