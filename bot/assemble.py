@@ -64,7 +64,8 @@ def semantic_layer(settings: Settings, content: Content) -> Semantic | None:
         return None
     from bot.core.embeddings import load_embedder
 
-    return Semantic.build(content, load_embedder(settings.semantic), cache_dir(settings))
+    embedder = load_embedder(settings.semantic, settings.embedding_contexts)
+    return Semantic.build(content, embedder, cache_dir(settings))
 
 
 def live_lookup(settings: Settings) -> LiveLookup | None:

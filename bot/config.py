@@ -34,6 +34,7 @@ ENV_SEND_RATE = "WIJKBOT_SEND_RATE"  # messages per second overall (Telegram: ab
 ENV_CHAT_RATE = "WIJKBOT_CHAT_RATE"  # messages per second per private chat (about 1)
 ENV_CHAT_BURST = "WIJKBOT_CHAT_BURST"  # messages a private chat may get at once
 ENV_GROUP_RATE = "WIJKBOT_GROUP_RATE"  # messages per minute per group (Telegram: 20)
+ENV_EMBEDDING_CONTEXTS = "WIJKBOT_EMBEDDING_CONTEXTS"  # model contexts: messages embedded at once
 ENV_OPS_LISTEN = "WIJKBOT_OPS_LISTEN"  # host:port of /healthz and /metrics (off when unset)
 ENV_HEALTH_UPDATES = "WIJKBOT_HEALTH_MAX_UPDATE_AGE"  # s since the last good getUpdates/update
 ENV_HEALTH_SENDS = "WIJKBOT_HEALTH_MAX_SEND_AGE"  # s a send may keep failing before unhealthy
@@ -113,6 +114,7 @@ class _Environment(BaseSettings):
     chat_rate: float = Field(1.0, validation_alias=ENV_CHAT_RATE)
     chat_burst: int = Field(3, validation_alias=ENV_CHAT_BURST)
     group_rate: float = Field(20.0, validation_alias=ENV_GROUP_RATE)
+    embedding_contexts: int = Field(2, validation_alias=ENV_EMBEDDING_CONTEXTS)
     ops_listen: str | None = Field(None, validation_alias=ENV_OPS_LISTEN)
     health_max_update_age: float = Field(120.0, validation_alias=ENV_HEALTH_UPDATES)
     health_max_send_age: float = Field(300.0, validation_alias=ENV_HEALTH_SENDS)
@@ -179,6 +181,11 @@ class _Environment(BaseSettings):
     def _age(cls, value: Any) -> float:
         return _number(value, 1, 86_400, "must be a number of seconds from 1 to 86400")
 
+    @field_validator("embedding_contexts", mode="before")
+    @classmethod
+    def _contexts(cls, value: Any) -> int:
+        return int(_number(value, 1, 8, "must be a whole number from 1 to 8"))
+
     @field_validator("chat_burst", mode="before")
     @classmethod
     def _burst(cls, value: Any) -> int:
@@ -244,6 +251,7 @@ class Settings:
     log_format: str
     semantic: str = "auto"
     rates: Rates = field(default_factory=Rates)
+    embedding_contexts: int = 2  # 2: ~38 messages/s embedded here, +50 MB; 1: ~25/s
     ops_listen: str | None = None  # /healthz and /metrics; off unless set
     health_max_update_age: float = 120.0
     health_max_send_age: float = 300.0
@@ -271,6 +279,7 @@ class Settings:
                 private_burst=env.chat_burst,
                 group=env.group_rate / 60,
             ),
+            embedding_contexts=env.embedding_contexts,
             ops_listen=env.ops_listen,
             health_max_update_age=env.health_max_update_age,
             health_max_send_age=env.health_max_send_age,

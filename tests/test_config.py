@@ -19,6 +19,10 @@ BAD = [
     ("WIJKBOT_LEARN", "2"),
     ("WIJKBOT_PDOK_URL", "api.pdok.nl/search"),
     ("TELEGRAM_API_BASE_URL", "http//127.0.0.1:8081/bot"),
+    ("WIJKBOT_EMBEDDING_CONTEXTS", "0"),
+    ("WIJKBOT_EMBEDDING_CONTEXTS", "twee"),
+    ("WIJKBOT_OPS_LISTEN", "127.0.0.1:99999"),
+    ("WIJKBOT_HEALTH_MAX_UPDATE_AGE", "0"),
 ]
 
 

@@ -115,12 +115,12 @@ class CharGrams:
         return out / np.maximum(norms, 1e-9)
 
 
-def load_embedder(wanted: str = "auto") -> Embedder:
+def load_embedder(wanted: str = "auto", contexts: int = EMBEDDING_CONTEXTS) -> Embedder:
     """The multilingual model when it loads, else the character n-gram fallback (logged)."""
     if wanted == "char":
         return CharGrams()
     try:
-        return E5()
+        return E5(contexts)
     except Exception as exc:  # not installed, no wheel for this platform, a broken engine
         log.warning("%s", off_reason(exc))
         return CharGrams()

@@ -189,13 +189,17 @@ class SqliteLearningStore:
                 (day, intent, int(useful)),
             )
 
+    def _select(self, table: str, sql: str, params: tuple[object, ...]) -> list[Any]:
+        with self.database.cursor(table) as cur:
+            return cur.execute(sql, params).fetchall()
+
     def messages(self, since: str) -> list[LearnedMessage]:
-        with self.database.cursor("learning_log") as cur:
-            rows = cur.execute(
-                "SELECT day, decision, text, top_intents, content_version, intent, reasons"
-                " FROM learning_log WHERE day >= ? ORDER BY day, text",
-                (since,),
-            ).fetchall()
+        rows = self._select(
+            "learning_log",
+            "SELECT day, decision, text, top_intents, content_version, intent, reasons"
+            " FROM learning_log WHERE day >= ? ORDER BY day, text",
+            (since,),
+        )
         return [
             LearnedMessage(
                 day=day,
@@ -210,21 +214,21 @@ class SqliteLearningStore:
         ]
 
     def reply_counts(self, since: str) -> list[ReplyCount]:
-        with self.database.cursor("reply_counts") as cur:
-            rows = cur.execute(
-                "SELECT day, intent, decision, alarm, count FROM reply_counts"
-                " WHERE day >= ? ORDER BY day, intent",
-                (since,),
-            ).fetchall()
+        rows = self._select(
+            "reply_counts",
+            "SELECT day, intent, decision, alarm, count FROM reply_counts"
+            " WHERE day >= ? ORDER BY day, intent",
+            (since,),
+        )
         return [ReplyCount(d, i, dec, bool(a), c) for d, i, dec, a, c in rows]
 
     def feedback_counts(self, since: str) -> list[FeedbackCount]:
-        with self.database.cursor("feedback_counts") as cur:
-            rows = cur.execute(
-                "SELECT day, intent, useful, count FROM feedback_counts"
-                " WHERE day >= ? ORDER BY day, intent",
-                (since,),
-            ).fetchall()
+        rows = self._select(
+            "feedback_counts",
+            "SELECT day, intent, useful, count FROM feedback_counts"
+            " WHERE day >= ? ORDER BY day, intent",
+            (since,),
+        )
         return [FeedbackCount(d, i, bool(u), c) for d, i, u, c in rows]
 
     def purge(self, before: str) -> int:
