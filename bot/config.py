@@ -156,10 +156,7 @@ class _Environment(BaseSettings):
     @field_validator("log_format", mode="before")
     @classmethod
     def _format(cls, value: Any) -> str:
-        word = str(value).strip().lower()
-        if word not in LOG_FORMATS:
-            raise ValueError(f"must be one of {', '.join(LOG_FORMATS)}")
-        return word
+        return _choice(value, LOG_FORMATS)
 
     @field_validator("send_rate", "chat_rate", "group_rate", mode="before")
     @classmethod
@@ -197,10 +194,7 @@ class _Environment(BaseSettings):
     @field_validator("semantic", mode="before")
     @classmethod
     def _semantic(cls, value: Any) -> str:
-        word = str(value).strip().lower()
-        if word not in SEMANTIC_MODES:
-            raise ValueError(f"must be one of {', '.join(SEMANTIC_MODES)}")
-        return word
+        return _choice(value, SEMANTIC_MODES)
 
     @field_validator("pdok_url", "politie_url", "api_base_url")
     @classmethod
@@ -211,6 +205,13 @@ class _Environment(BaseSettings):
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError("must be a web address such as https://host/path")
         return value.strip()
+
+
+def _choice(value: Any, options: tuple[str, ...]) -> str:
+    word = str(value).strip().lower()
+    if word not in options:
+        raise ValueError(f"must be one of {', '.join(options)}")
+    return word
 
 
 def _number(value: Any, low: float, high: float, problem: str) -> float:
