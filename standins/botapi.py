@@ -348,6 +348,11 @@ class BotApiStandIn:
             extra = seconds if status == "stall" else retry_after
             queue.extend([(status, extra)] * times)
 
+    def clear_faults(self) -> None:
+        """The faults still queued are dropped: the stand-in answers normally again."""
+        with self._cond:
+            self._faults.clear()
+
     def replies(self, chat_id: int | None = None, method: str | None = None) -> list[Call]:
         """Delivered (200) send calls, optionally for one chat or one method."""
         sends = ("sendMessage", "sendVenue", "sendLocation")

@@ -63,6 +63,11 @@ async def test_health_and_metrics_follow_the_bot(tmp_path: Path, assistant) -> N
         status, metrics = await _get(port, "/metrics")
         assert 'wijkbot_send_retries_total{method="sendMessage"}' in metrics
 
+        bot.standin.clear_faults()  # Telegram takes sends again
+        await bot.exchange(text_update(ALICE + 1, "hallo"), ALICE + 1)
+        status, body = await _get(port, "/healthz")
+        assert status == 200, body  # and healthy again
+
 
 async def test_the_watchdog_is_fed_while_healthy(
     tmp_path: Path, assistant, monkeypatch: pytest.MonkeyPatch
