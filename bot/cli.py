@@ -171,13 +171,15 @@ def cmd_prebuild(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def prebuild_index(content: Content) -> Path:
-    from bot.core.build_cache import PREBUILT, save
+    from bot.core.build_cache import PREBUILT, load, save
     from bot.core.matcher import INDEX_FILE, build_index, index_key
     from bot.core.text import Normaliser
 
-    normaliser = Normaliser.from_content(content.language)
-    index = build_index(content, normaliser)
-    return save(index, INDEX_FILE, index_key(content), PREBUILT)
+    key = index_key(content)
+    if load(INDEX_FILE, key) is not None:  # up to date: not rewritten (a pickle of sets
+        return PREBUILT / INDEX_FILE  # differs byte for byte between runs)
+    index = build_index(content, Normaliser.from_content(content.language))
+    return save(index, INDEX_FILE, key, PREBUILT)
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
