@@ -25,6 +25,7 @@ from bot.assemble import build_assistant
 from bot.config import Settings, SettingsError
 from bot.content.load import load_content
 from bot.content.model import Content, ContentErrors
+from bot.core.assistant import Assistant
 from bot.core.commands import action_for
 from bot.core.messages import Query, Reply
 from bot.logs import mask_secrets
@@ -92,7 +93,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings, stdin: TextIO = sys.s
     return 0
 
 
-async def _chat_loop(assistant: Any, stdin: TextIO, interactive: bool) -> None:
+async def _chat_loop(assistant: Assistant, stdin: TextIO, interactive: bool) -> None:
     reply: Reply | None = None
     while True:
         if interactive:

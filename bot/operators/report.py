@@ -20,12 +20,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz
 
 from bot.config import Settings
+from bot.core.assistant import Assistant
 from bot.operators.learning import (
     LearnedMessage,
     LearningStore,
@@ -99,7 +99,7 @@ class Report:
 # -- building ---------------------------------------------------------------------------------
 
 
-def build_report(store: LearningStore, assistant: Any, days: int = DEFAULT_DAYS) -> Report:
+def build_report(store: LearningStore, assistant: Assistant, days: int = DEFAULT_DAYS) -> Report:
     """The report for the last `days` days (today included); assistant: an Assistant."""
     until = store.today()
     since = until - dt.timedelta(days=max(days, 1) - 1)
@@ -139,7 +139,7 @@ def _intent_rows(store: LearningStore, since: str) -> list[IntentRow]:
     return sorted(result, key=lambda r: (-r.replies, r.intent))
 
 
-def _key(assistant: Any, text: str) -> str:
+def _key(assistant: Assistant, text: str) -> str:
     """Sorted stems of the content words, without placeholders, numbers and place names.
 
     "kermis deventer" and "weer deventer" are about different things; the place says where.
@@ -150,7 +150,7 @@ def _key(assistant: Any, text: str) -> str:
     return " ".join(sorted(set(assistant.normaliser.stems(words))))
 
 
-def group_messages(messages: list[LearnedMessage], assistant: Any) -> list[Group]:
+def group_messages(messages: list[LearnedMessage], assistant: Assistant) -> list[Group]:
     """Greedy clustering: each message joins the most similar group, or starts one.
 
     Similar: the same words (rapidfuzz over stems, SIMILAR), or, with the semantic layer, the
@@ -192,7 +192,7 @@ SAME_MEANING_OUTSIDE = 0.90  # … when both are closest to the out-of-scope exa
 Sense = tuple[int, bool, np.ndarray]  # closest entry, whether that is "out of scope", vector
 
 
-def _meaning(assistant: Any) -> Callable[[str], Sense | None]:
+def _meaning(assistant: Assistant) -> Callable[[str], Sense | None]:
     """text -> its Sense, or always None without the semantic layer."""
     semantic = getattr(assistant, "semantic", None)
     if semantic is None:
@@ -213,9 +213,9 @@ def _same_meaning(a: Sense, b: Sense) -> bool:
     return float(np.dot(a[2], b[2])) >= needed
 
 
-def _closest_entry(group: Group, assistant: Any) -> tuple[str | None, float]:
+def _closest_entry(group: Group, assistant: Assistant) -> tuple[str | None, float]:
     """The FAQ entry with the highest mean matcher score over the group's distinct texts."""
-    scores: Counter[str] = Counter()
+    scores: defaultdict[str, float] = defaultdict(float)
     texts = list(dict.fromkeys(group.texts))[:20]
     for text in texts:
         norm = assistant.normaliser.normalise(PLACEHOLDER_RE.sub(" ", text))
@@ -225,8 +225,8 @@ def _closest_entry(group: Group, assistant: Any) -> tuple[str | None, float]:
             scores[candidate.entry_id] += candidate.score
     if not scores:
         return None, 0.0
-    entry, total = scores.most_common(1)[0]
-    return entry, round(total / len(texts), 3)
+    entry = max(scores, key=scores.__getitem__)  # the first of equals, as before
+    return entry, round(scores[entry] / len(texts), 3)
 
 
 # -- text -------------------------------------------------------------------------------------
@@ -386,7 +386,6 @@ def _group_table(report: Report) -> str:
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.assemble import semantic_layer
     from bot.content.load import load_content
-    from bot.core.assistant import Assistant
 
     content = load_content(settings.content_dir)
     store = SqliteLearningStore.in_data_dir(
