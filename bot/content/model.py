@@ -195,6 +195,13 @@ class LanguageFile(_Model):
     # Common words of the other languages residents write (bot/core/languages.py); Arabic and
     # Ukrainian are told by their script.
     talen: dict[Language, list[str]] = Field(default_factory=dict)
+    # The wijkagent question (bot/core/wijkagent.py): words that make a message one, the lead-in
+    # before an address ("wie is de wijkagent van ..."), and the prepositions after it.
+    wijkagent_woorden: list[str] = Field(default_factory=list)
+    adres_aanloop: list[str] = Field(default_factory=list)
+    adres_voorzetsels: list[str] = Field(default_factory=list)
+    # Parts of place names that are ordinary words ("noord", "dorp"): they say nothing of where.
+    gewone_plaatswoorden: list[str] = Field(default_factory=list)
 
 
 class OutOfScopeFile(_Model):

@@ -57,7 +57,7 @@ class Assistant:
         self.matcher = Matcher(
             content,
             self.normaliser,
-            neutral=self.districts.name_words(),
+            neutral=self.districts.name_words(content.language.gewone_plaatswoorden),
             semantic=semantic.faq if semantic is not None else None,
             index=index_for(content, self.normaliser, data_dir),
         )
@@ -137,13 +137,15 @@ class Assistant:
         # de Zandweerd"): the wijkagent. A place inside another question ("een restaurant in de
         # binnenstad") is not a wijkagent question.
         looks_placed = not sure and (
-            wijkagent.place_like(self.desk, text) or wijkagent.mentions_agent(text)
+            wijkagent.place_like(self.desk, text) or wijkagent.mentions_agent(self.desk, text)
         )
         if query.awaiting == AWAIT_PLACE or wants_agent or looks_placed:
             place = await wijkagent.place_from_text(
                 self.desk,
                 text,
-                live=query.awaiting == AWAIT_PLACE or wants_agent or wijkagent.mentions_agent(text),
+                live=query.awaiting == AWAIT_PLACE
+                or wants_agent
+                or wijkagent.mentions_agent(self.desk, text),
             )
             if place is not None:
                 return await wijkagent.wijkagent_answer(self.desk, place, query, language, match)

@@ -11,6 +11,7 @@ import json
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Literal
@@ -290,19 +291,11 @@ class Districts:
             )
         return None
 
-    def name_words(self) -> frozenset[str]:
-        """Words of place names (for the matcher to ignore), minus ordinary words like "dorp"."""
+    def name_words(self, ordinary: Iterable[str] = ()) -> frozenset[str]:
+        """Words of place names (for the matcher to ignore), minus ordinary words like "dorp"
+        (content/taal.yaml: gewone_plaatswoorden)."""
         words = {w for name in self.names for w in name.split()}
-        return frozenset(w for w in words if len(w) > 3) - {
-            "dorp",
-            "noord",
-            "zuid",
-            "oost",
-            "west",
-            "overig",
-            "buitengebied",
-            "centrum",
-        }
+        return frozenset(w for w in words if len(w) > 3) - set(ordinary)
 
     def find(self, text: str) -> Place | None:
         """A place from free text: a postcode first (it is the most precise), else a name."""

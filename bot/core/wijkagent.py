@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from bot.content import keys
@@ -29,12 +30,12 @@ async def place_from_text(desk: Desk, text: str, live: bool = True) -> Place | N
     place = desk.districts.find(text)
     postcode = find_postcode(text)
     unsettled = place is not None and place.source == "postcode" and not place.found
-    may_be_address = place is None and looks_like_address(text)
+    may_be_address = place is None and looks_like_address(desk, text)
     full_postcode = unsettled and postcode is not None and postcode.letters is not None
     if live and desk.live is not None and (may_be_address or full_postcode or unsettled):
         try:
             geocoded = await asyncio.wait_for(
-                desk.live.geocode(address_part(text)), LIVE_TIMEOUT_SECONDS
+                desk.live.geocode(address_part(desk, text)), LIVE_TIMEOUT_SECONDS
             )
         except Exception:
             geocoded = None
@@ -185,29 +186,39 @@ async def live_agents(desk: Desk, place: Place) -> LiveAgents | None:
     return replace(live, agents=covering(live.agents, names, lat, lon))
 
 
-_ADDRESS_LEAD_RE = re.compile(
-    r"^.*\b(?:wijkagent(?:en)?|wijk\s+agent|woon|wonen|woont)\b[\s,:]*"
-    r"(?:(?:van|in|op|aan|voor|bij)\s+)?",
-    re.IGNORECASE,
-)
+@lru_cache(maxsize=4)
+def _lead(lead_in: tuple[str, ...], prepositions: tuple[str, ...]) -> re.Pattern[str]:
+    """The lead-in before an address, from content/taal.yaml (longest alternative first)."""
+
+    def alternatives(words: tuple[str, ...]) -> str:
+        ordered = sorted(words, key=len, reverse=True)
+        return "|".join(r"\s+".join(map(re.escape, w.split())) for w in ordered)
+
+    after = rf"(?:(?:{alternatives(prepositions)})\s+)?" if prepositions else ""
+    return re.compile(rf"^.*\b(?:{alternatives(lead_in)})\b[\s,:]*{after}", re.IGNORECASE)
 
 
-def mentions_agent(text: str) -> bool:
+def mentions_agent(desk: Desk, text: str) -> bool:
     """'wijkagent', 'wijk agent', 'wijkagenten': a wijkagent lookup even when the FAQ is unsure."""
-    return "wijkagent" in "".join(fold(text).split())
+    joined = "".join(fold(text).split())
+    return any(word in joined for word in desk.content.language.wijkagent_woorden)
 
 
-def address_part(text: str) -> str:
+def address_part(desk: Desk, text: str) -> str:
     """'wie is de wijkagent van Storminkstraat 2?' -> 'Storminkstraat 2' (for the geocoder)."""
-    stripped = _ADDRESS_LEAD_RE.sub("", text.strip()).strip(" ?!.")
-    return stripped or text.strip(" ?!.")
+    language = desk.content.language
+    stripped = text.strip()
+    if language.adres_aanloop:
+        lead = _lead(tuple(language.adres_aanloop), tuple(language.adres_voorzetsels))
+        stripped = lead.sub("", stripped)
+    return stripped.strip(" ?!.") or text.strip(" ?!.")
 
 
-def looks_like_address(text: str) -> bool:
+def looks_like_address(desk: Desk, text: str) -> bool:
     """A street with a house number, or a single word or two that may be a street name.
 
     Keeps the geocoder off ordinary questions that merely failed to match the FAQ.
     """
-    words = address_part(text).split()
+    words = address_part(desk, text).split()
     has_number = any(w.strip(",.?!").isdigit() for w in words)
     return has_number or 0 < len(words) <= 3
