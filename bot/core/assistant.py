@@ -49,26 +49,50 @@ class Assistant:
         data_dir: Path | None = None,
     ) -> None:
         """data_dir: where an index built for edited content is kept for the next start."""
-        self.content = content
         self.semantic = semantic
         self.languages = LanguageGuesser.build(dict(content.language.talen.items()))
-        self.normaliser = Normaliser.from_content(content.language)
-        self.districts = Districts.from_content(content)
-        self.matcher = Matcher(
+        normaliser = Normaliser.from_content(content.language)
+        districts = Districts.from_content(content)
+        matcher = Matcher(
             content,
-            self.normaliser,
-            neutral=self.districts.name_words(content.language.gewone_plaatswoorden),
+            normaliser,
+            neutral=districts.name_words(content.language.gewone_plaatswoorden),
             semantic=semantic.faq if semantic is not None else None,
-            index=index_for(content, self.normaliser, data_dir),
+            index=index_for(content, normaliser, data_dir),
         )
-        self.urgency = UrgencyDetector.build(content.urgency, self.normaliser)
+        self.urgency = UrgencyDetector.build(content.urgency, normaliser)
         self._safety = safety.SafetyCheck(self.urgency, semantic)
-        self.memory = memory if memory is not None else InMemoryWijkMemory()
-        self.live = live
-        self.today = today
-        self.desk = Desk(
-            content, self.normaliser, self.districts, self.matcher, self.memory, live, today
-        )
+        memory = memory if memory is not None else InMemoryWijkMemory()
+        self.desk = Desk(content, normaliser, districts, matcher, memory, live, today)
+
+    # The parts live on the desk, once; these name them for the doors and the tests.
+    @property
+    def content(self) -> Content:
+        return self.desk.content
+
+    @property
+    def normaliser(self) -> Normaliser:
+        return self.desk.normaliser
+
+    @property
+    def districts(self) -> Districts:
+        return self.desk.districts
+
+    @property
+    def matcher(self) -> Matcher:
+        return self.desk.matcher
+
+    @property
+    def memory(self) -> WijkMemory:
+        return self.desk.memory
+
+    @property
+    def live(self) -> LiveLookup | None:
+        return self.desk.live
+
+    @property
+    def today(self) -> Callable[[], dt.date]:
+        return self.desk.today
 
     async def reply(self, query: Query) -> Reply:
         reply = await self._reply(query)

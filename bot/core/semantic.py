@@ -20,7 +20,6 @@ import numpy as np
 from bot.content.model import Content
 from bot.core.build_cache import fingerprint
 from bot.core.embeddings import (
-    EMBEDDING_CONTEXTS,
     PREBUILT,
     Embedder,
     EmbeddingCache,
@@ -38,8 +37,16 @@ from bot.core.urgency import UrgencyDetector
 
 log = logging.getLogger(__name__)
 
-# One thread per C context of the model (embeddings.EMBEDDING_CONTEXTS): two messages at once.
-EMBEDDING_THREAD = ThreadPoolExecutor(max_workers=EMBEDDING_CONTEXTS, thread_name_prefix="embed")
+# One thread per C context of the model, so each context embeds a message at a time. Shared by
+# size (a content reload builds a new Semantic, not new threads).
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+def embedding_pool(embedder: Embedder) -> ThreadPoolExecutor:
+    size = getattr(embedder, "contexts", 1)
+    if size not in _POOLS:
+        _POOLS[size] = ThreadPoolExecutor(max_workers=size, thread_name_prefix="embed")
+    return _POOLS[size]
 
 
 def _model_file(embedder: Embedder) -> str:
@@ -75,13 +82,13 @@ class Semantic:
     async def vector_soon(self, text: str) -> np.ndarray:
         """The message's vector off the loop (at once when the safety check just made it)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(EMBEDDING_THREAD, self.messages.vector, text)
+        return await loop.run_in_executor(embedding_pool(self.embedder), self.messages.vector, text)
 
     async def opinion(self, text: str) -> tuple[np.ndarray, Opinion]:
         """The message's vector (for the matcher too) and the safety model's view, off the loop
         in a thread of its own (the C engine runs one text at a time anyway)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(EMBEDDING_THREAD, self._opinion, text)
+        return await loop.run_in_executor(embedding_pool(self.embedder), self._opinion, text)
 
     def _opinion(self, text: str) -> tuple[np.ndarray, Opinion]:
         vector = self.messages.vector(text)

@@ -38,7 +38,7 @@ class Ops:
         self.metrics.reply_seconds.observe(seconds)
         if reply.alarm or reply.crisis_text is not None:
             for source in alarm_sources(reply.reasons):
-                self.metrics.alarms_total.labels(reply.danger or "onbekend", source).inc()
+                self.metrics.alarms_total.labels(reply.danger or "unknown", source).inc()
 
     def sending(self, endpoint: str) -> None:
         if endpoint.startswith("send"):

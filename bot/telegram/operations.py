@@ -10,9 +10,13 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.ops import watchdog
 from bot.ops.state import Ops
+
+if TYPE_CHECKING:  # aiohttp's server is imported only when the endpoint is asked for
+    from bot.ops.server import OpsServer
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +25,7 @@ log = logging.getLogger(__name__)
 class Running:
     """What operations started, so shutdown can stop exactly that."""
 
-    server: object | None = None
+    server: OpsServer | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -57,4 +61,4 @@ async def stop(running: Running) -> None:
             await task
     server = running.server
     if server is not None:
-        await server.stop()  # type: ignore[attr-defined]
+        await server.stop()

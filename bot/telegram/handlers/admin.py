@@ -57,7 +57,9 @@ async def on_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def reload_content(svc: Services) -> ReloadResult:
     """Builds the new assistant off the event loop (indexing takes a moment); residents keep
     getting answers from the old one meanwhile."""
-    return await asyncio.to_thread(svc.live.reload)
+    result = await asyncio.to_thread(svc.live.reload)
+    svc.ops.content(svc.assistant.content.version)  # /healthz and /metrics name what answers now
+    return result
 
 
 async def reload_on_signal(app: Application) -> None:

@@ -203,8 +203,6 @@ async def answer(
     started = time.perf_counter()
     reply = await assistant.reply(query)
     svc.ops.replied(reply, time.perf_counter() - started)
-    if svc.ops.health.content_version != assistant.content.version:  # after a reload
-        svc.ops.content(assistant.content.version)
     if reply.forget:
         forget_chat(update, context)
     if before_send is not None:
