@@ -51,6 +51,36 @@ def test_overall_at_most_30_in_any_second_and_evenly_spaced() -> None:
     assert times[-1] <= 199 / 30 * (1 + WINDOW_SLACK)
 
 
+def test_an_answered_send_ends_its_second_sooner_but_never_fits_31_on_arrival() -> None:
+    """Telegram counts a send when it arrives: before its answer, and at most WINDOW_SLACK after
+    it left. With answers after 2 ms the 31st send goes at 1.002 s, not 1.03 s."""
+    state = PacingState(Rates())
+    for chat in range(120):
+        state.add(chat, group=False)
+    now, departures = 0.0, []
+    while len(departures) < 120:
+        item, wake = state.release(now)
+        if item is None:
+            assert wake is not None
+            now = wake
+            continue
+        departures.append(now)
+        state.answered(item.seq, now + 0.002)
+    assert departures[30] == approx(1.002)
+    # every arrival between departure and answer: still at most 30 in any second
+    for delay in (0.0, 0.002):
+        assert most_in_a_second([t + delay for t in departures]) <= 30
+    assert departures[-1] <= 119 / 30 * 1.003
+
+
+def test_an_unanswered_send_keeps_the_slack() -> None:
+    state = PacingState(Rates())
+    for chat in range(31):
+        state.add(chat, group=False)
+    times = [t for t, _ in drain(state)]
+    assert times[30] == approx(1.0 + WINDOW_SLACK)
+
+
 def test_a_private_chat_gets_a_short_burst_then_one_a_second() -> None:
     state = PacingState(Rates())
     for _ in range(6):

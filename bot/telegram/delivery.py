@@ -109,8 +109,7 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
         deadline = self.clock() + self._deadline(alarm, paced)
         backoff = self.deadlines.first_wait
         while True:
-            if paced:
-                await self.pacer.acquire(chat, group=group, alarm=alarm)
+            turn = await self.pacer.acquire(chat, group=group, alarm=alarm) if paced else None
             try:
                 if self.ops is not None:
                     self.ops.sending(endpoint)
@@ -136,6 +135,9 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
                 wait, error = backoff, exc
             except NetworkError as exc:
                 wait, error = backoff, exc
+            finally:
+                if turn is not None:
+                    self.pacer.answered(turn)
             if self.clock() + wait > deadline:
                 self.counts.given_up += 1
                 log.error(

@@ -53,7 +53,8 @@ class PacingState:
         self.rates = rates
         self.next_overall = 0.0
         window = int(rates.overall) if rates.overall <= MAX_WINDOW else 0
-        self._recent: deque[float] = deque(maxlen=window)  # the last `rate` send times
+        self._recent: deque[int] = deque(maxlen=window)  # the last `rate` sends, by seq
+        self._marks: dict[int, float] = {}  # seq -> the latest moment Telegram can have counted it
         self._buckets: dict[int | str, _Bucket] = {}
         self._waiting: list[_Waiting] = []
         self._seq = itertools.count()
@@ -83,11 +84,11 @@ class PacingState:
             return None, min(at for at, _ in ready_at)
         if now < self.next_overall:
             return None, self.next_overall
-        # Never rate + 1 sends within one second, as Telegram counts them: on arrival,
-        # after a few milliseconds of jitter on the way.
+        # Never rate + 1 sends within one second, as Telegram counts them: on arrival. A send
+        # arrives before its answer comes back, and (we assume) within WINDOW_SLACK of leaving.
         full = bool(self._recent.maxlen) and len(self._recent) == self._recent.maxlen
-        if full and now - self._recent[0] < 1.0 + WINDOW_SLACK:
-            return None, self._recent[0] + 1.0 + WINDOW_SLACK + 1e-9
+        if full and now < (oldest := self._marks[self._recent[0]]) + 1.0:
+            return None, oldest + 1.0 + 1e-9
         chosen = min(eligible)  # priority, then arrival
         self._waiting.remove(chosen)
         heapq.heapify(self._waiting)
@@ -99,8 +100,20 @@ class PacingState:
         # rate. A hair over 1/rate, so that float rounding never fits one more.
         interval = 1.0 / self.rates.overall + 1e-9
         self.next_overall = max(self.next_overall, now - interval) + interval
-        self._recent.append(now)
+        if full:
+            del self._marks[self._recent[0]]
+        self._recent.append(chosen.seq)
+        self._marks[chosen.seq] = now + WINDOW_SLACK
         return chosen, None
+
+    def answered(self, seq: int, now: float) -> None:
+        """Telegram answered this send: it was counted by `now`, so its second may end sooner.
+
+        On a fast connection (an answer in 2 ms) this lets the overall rate reach 29.9/s
+        instead of 30 / 1.03 = 29.1/s, without ever fitting rate + 1 sends into a second.
+        """
+        if seq in self._marks:
+            self._marks[seq] = min(self._marks[seq], now)
 
     def _rate(self, group: bool) -> tuple[float, int]:
         r = self.rates
@@ -148,7 +161,8 @@ class Pacer:
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
 
-    async def acquire(self, chat: int | str | None, *, group: bool, alarm: bool = False) -> None:
+    async def acquire(self, chat: int | str | None, *, group: bool, alarm: bool = False) -> int:
+        """Wait for this send's turn; the number returned goes to `answered` afterwards."""
         item = self.state.add(chat, group=group, priority=ALARM if alarm else NORMAL)
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._futures[item.seq] = future
@@ -160,6 +174,11 @@ class Pacer:
             raise
         finally:
             self._futures.pop(item.seq, None)
+        return item.seq
+
+    def answered(self, seq: int) -> None:
+        self.state.answered(seq, self.clock())
+        self._kick()
 
     def pause(self, chat: int | str, seconds: float) -> None:
         self.state.pause(chat, self.clock() + seconds)
