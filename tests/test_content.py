@@ -276,3 +276,33 @@ def test_lopsided_alternatives_in_a_rule(content_copy: Path) -> None:
     edit(path, old, "stranger in my house|bedroom]")
     error = the_error(errors_in(content_copy), "urgentie.yaml", line, "regels.inbraak_bezig")
     assert "stranger in my house|bedroom" in error.message
+
+
+def test_faq_example_with_an_unknown_id(content_copy: Path) -> None:
+    examples = content_copy / "faq_voorbeelden.yaml"
+    first = next(t for t in examples.read_text().splitlines() if t.startswith("  - {tekst:"))
+    edit(examples, first, first.replace(" id: ", " id: fietsdiefstall_", 1))
+    error = the_error(
+        errors_in(content_copy),
+        "faq_voorbeelden.yaml",
+        line_with(examples, "fietsdiefstall_"),
+        "voorbeelden.id",
+    )
+    assert "unknown FAQ id" in error.message
+
+
+def test_faq_example_labelled_twice(content_copy: Path) -> None:
+    examples = content_copy / "faq_voorbeelden.yaml"
+    edit(
+        examples,
+        "voorbeelden:\n",
+        "voorbeelden:\n  - {tekst: fiets kwijt, id: fietsdiefstal, taal: nl}\n"
+        "  - {tekst: Fiets  kwijt, id: verloren_gevonden, taal: nl}\n",
+    )
+    error = the_error(
+        errors_in(content_copy),
+        "faq_voorbeelden.yaml",
+        line_with(examples, "Fiets  kwijt"),
+        "voorbeelden.id",
+    )
+    assert "also labelled 'fietsdiefstal'" in error.message

@@ -17,10 +17,12 @@ from bot.content.model import (
     DANGER_KINDS,
     EXAMPLE_KINDS,
     FILES,
+    OUT_OF_SCOPE_ID,
     TELEGRAM_MAX_CHARS,
     DangerFile,
     DistrictFile,
     ExampleFile,
+    FaqExampleFile,
     FaqFile,
     Line,
     LineFile,
@@ -44,6 +46,7 @@ def check_all(
     errors += _check_urgency(parsed["urgency"], raw["urgency"], FILES["urgency"], parsed["faq"])
     errors += _check_dangers(parsed["dangers"], raw["dangers"], lines, parsed["urgency"], raw)
     errors += _check_examples(parsed["examples"], raw["examples"], FILES["examples"])
+    errors += _check_faq_examples(parsed["faq_examples"], raw["faq_examples"], parsed["faq"])
     return lines, errors
 
 
@@ -348,4 +351,24 @@ def _check_examples(examples: ExampleFile, raw: Any, file: str) -> list[ContentE
         if count < MIN_EXAMPLES:
             message = f"kind {kind!r} has {count} example(s); it needs at least {MIN_EXAMPLES}"
             errors.append(ContentError(file, None, "voorbeelden", message))
+    return errors
+
+
+def _check_faq_examples(examples: FaqExampleFile, raw: Any, faq: FaqFile) -> list[ContentError]:
+    """Every label an FAQ id (or out of scope), no question twice with two labels."""
+    file = FILES["faq_examples"]
+    known = {e.id for e in faq.vragen} | {OUT_OF_SCOPE_ID}
+    errors: list[ContentError] = []
+    labels: dict[str, str] = {}
+    for i, example in enumerate(examples.voorbeelden):
+        text = " ".join(example.tekst.lower().split())
+        problem = None
+        if example.id not in known:
+            problem = f"unknown FAQ id {example.id!r}"
+        elif labels.get(text, example.id) != example.id:
+            problem = f"{example.tekst!r} is also labelled {labels[text]!r}"
+        labels.setdefault(text, example.id)
+        if problem:
+            where = yaml_lines.line_of(raw, ("voorbeelden", i))
+            errors.append(ContentError(file, where, "voorbeelden.id", problem))
     return errors

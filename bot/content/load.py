@@ -21,6 +21,7 @@ from bot.content.model import (
     DangerFile,
     DistrictFile,
     ExampleFile,
+    FaqExampleFile,
     FaqFile,
     LanguageFile,
     LineFile,
@@ -41,6 +42,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "out_of_scope": OutOfScopeFile,
     "dangers": DangerFile,
     "examples": ExampleFile,
+    "faq_examples": FaqExampleFile,
 }
 
 
@@ -96,6 +98,7 @@ def _load(
         out_of_scope=parsed["out_of_scope"],
         dangers={kind.id: kind for kind in parsed["dangers"].soorten},
         examples=tuple(parsed["examples"].voorbeelden),
+        faq_examples=tuple(parsed["faq_examples"].voorbeelden),
     )
 
 

@@ -248,6 +248,19 @@ class ExampleFile(_Model):
     voorbeelden: list[SafetyExample] = Field(min_length=1)
 
 
+class FaqExample(_Model):
+    """One resident question, labelled with its FAQ entry, that the intent model learns from."""
+
+    tekst: str = Field(min_length=1)
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")  # an FAQ id, or OUT_OF_SCOPE_ID
+    taal: Language
+    herkomst: str = ""  # the development set it was written for
+
+
+class FaqExampleFile(_Model):
+    voorbeelden: list[FaqExample] = Field(default_factory=list)
+
+
 class UrgencyFile(_Model):
     regels: list[UrgencyRule] = Field(min_length=1)
     nu_woorden: list[str] = Field(min_length=1)
@@ -280,6 +293,7 @@ class Content:
     out_of_scope: OutOfScopeFile
     dangers: dict[str, DangerKind]
     examples: tuple[SafetyExample, ...]
+    faq_examples: tuple[FaqExample, ...] = ()
     _by_id: dict[str, FaqEntry] = dataclass_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -311,7 +325,9 @@ FILES = {
     "out_of_scope": "buiten_bereik.yaml",
     "dangers": "gevaar.yaml",
     "examples": "veiligheid_voorbeelden.yaml",
+    "faq_examples": "faq_voorbeelden.yaml",
 }
+OUT_OF_SCOPE_ID = "buiten_bereik"  # the label of a question the bot should not answer
 
 
 class ContentErrors(Exception):

@@ -29,15 +29,15 @@ from typing import Any
 
 import numpy as np
 
+from bot.core.regression import Recipe, Regression, design, fit, softmax
+
 log = logging.getLogger(__name__)
 
 CALM, ANONYMOUS, CRISIS, ACUTE_CRISIS = "rustig", "anoniem", "crisis", "crisis_acuut"
 ALARM_KINDS = ("misdrijf", "medisch", "brand", "vermist", "verkeer", "paniek", ACUTE_CRISIS)
 KINDS = (CALM, ANONYMOUS, CRISIS, *ALARM_KINDS)
 FOLDS = 5
-L2 = 3e-3
-STEPS = 400
-LEARNING_RATE = 0.05
+RECIPE = Recipe(l2=3e-3, steps=400, learning_rate=0.05)
 MIN_THRESHOLD = 0.2
 NEIGHBOURS = 5  # the k of the nearest-example vote
 SHARPNESS = 50.0  # how much more a closer example counts: weight exp((cosine - 1) * SHARPNESS)
@@ -86,7 +86,7 @@ class SafetyModel:
     neighbour_kinds: np.ndarray | None = None  # their kinds, as indexes into KINDS
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
-        p = _softmax(_design(vectors, self.mean, self.scale) @ self.weights)
+        p = softmax(design(vectors, self.mean, self.scale) @ self.weights)
         if self.neighbours is None or self.neighbour_kinds is None:
             return p
         return (p + _vote(vectors, self.neighbours, self.neighbour_kinds)) / 2
@@ -155,7 +155,8 @@ class SafetyModel:
 
 def training_key(texts: Sequence[str], kinds: Sequence[str], embedder: str) -> str:
     """Changes when an example, a label, the model or the training recipe changes."""
-    settings = [FOLDS, L2, STEPS, LEARNING_RATE, MIN_THRESHOLD, NEIGHBOURS, SHARPNESS]
+    settings = [FOLDS, RECIPE.l2, RECIPE.steps, RECIPE.learning_rate, MIN_THRESHOLD, NEIGHBOURS]
+    settings.append(SHARPNESS)
     recipe = json.dumps([KINDS, *settings, Targets().__dict__])
     digest = hashlib.sha256(f"{embedder}\n{recipe}".encode())
     for text, kind in sorted(zip(texts, kinds, strict=True)):
@@ -175,8 +176,7 @@ def train(
     out_of_fold = np.zeros((len(labels), len(KINDS)))
     for fold in range(FOLDS):
         held = folds == fold
-        mean, scale, weights = _fit(vectors[~held], labels[~held])
-        p = _softmax(_design(vectors[held], mean, scale) @ weights)
+        p = _fit(vectors[~held], labels[~held]).probabilities(vectors[held])
         if vote:
             p = (p + _vote(vectors[held], unit[~held], labels[~held])) / 2
         out_of_fold[held] = p
@@ -184,11 +184,11 @@ def train(
     is_alarm = np.isin(labels, [KINDS.index(k) for k in ALARM_KINDS])
     is_crisis = np.isin(labels, [KINDS.index(CRISIS), KINDS.index(ACUTE_CRISIS)])
     is_anon = labels == KINDS.index(ANONYMOUS)
-    mean, scale, weights = _fit(vectors, labels)
+    fitted = _fit(vectors, labels)
     return SafetyModel(
-        mean,
-        scale,
-        weights,
+        fitted.mean,
+        fitted.scale,
+        fitted.weights,
         alarm_threshold=_threshold(alarm_p[~is_alarm], targets.alarm),
         crisis_threshold=_threshold(crisis_p[~is_crisis], targets.crisis),
         anonymous_threshold=_threshold(anon_p[~is_anon], targets.anonymous),
@@ -229,34 +229,5 @@ def _threshold(negatives: np.ndarray, rate: float) -> float:
     return float(min(0.99, max(MIN_THRESHOLD, ordered[allowed] + 1e-6)))
 
 
-def _design(vectors: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    standard = (vectors - mean) / scale
-    return np.hstack([standard, np.ones((len(vectors), 1))])
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def _fit(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Multinomial logistic regression, class-balanced, L2, full-batch Adam; deterministic."""
-    mean = vectors.mean(axis=0)
-    scale = vectors.std(axis=0) + 1e-6
-    x = _design(vectors, mean, scale)
-    n, k = len(labels), len(KINDS)
-    onehot = np.zeros((n, k))
-    onehot[np.arange(n), labels] = 1.0
-    counts = np.maximum(onehot.sum(axis=0), 1.0)
-    sample_weight = (n / (k * counts))[labels][:, None]
-    weights = np.zeros((x.shape[1], k))
-    m = np.zeros_like(weights)
-    v = np.zeros_like(weights)
-    for step in range(1, STEPS + 1):
-        grad = x.T @ ((_softmax(x @ weights) - onehot) * sample_weight) / n + L2 * weights
-        m = 0.9 * m + 0.1 * grad
-        v = 0.999 * v + 0.001 * grad * grad
-        m_hat, v_hat = m / (1 - 0.9**step), v / (1 - 0.999**step)
-        weights -= LEARNING_RATE * m_hat / (np.sqrt(v_hat) + 1e-8)
-    return mean, scale, weights
+def _fit(vectors: np.ndarray, labels: np.ndarray) -> Regression:
+    return fit(vectors, labels, len(KINDS), RECIPE)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.content.model import Content
+from bot.content.model import OUT_OF_SCOPE_ID, Content
 from bot.core.build_cache import fingerprint
 from bot.core.embeddings import (
     PREBUILT,
@@ -30,7 +30,10 @@ from bot.core.embeddings import (
 from bot.core.embeddings import (
     vectors_file as _vectors_file,
 )
+from bot.core.intent_model import intent_key, intent_model
+from bot.core.intent_model import model_file as intent_model_file
 from bot.core.matcher import SemanticIndex
+from bot.core.regression import save as save_regression
 from bot.core.safety_model import CALM, Opinion, SafetyModel, train, training_key
 from bot.core.text import Normaliser
 from bot.core.urgency import UrgencyDetector
@@ -73,7 +76,7 @@ class Semantic:
         embedder = embedder or load_embedder()
         cache = EmbeddingCache(embedder, data_dir)
         safety = _safety_model(content, cache, data_dir)
-        faq = faq_index(content, cache)
+        faq = faq_index(content, cache, data_dir)
         return cls(embedder, cache, MessageVectors(embedder, known=cache), safety, faq)
 
     def vector(self, text: str) -> np.ndarray:
@@ -98,7 +101,8 @@ class Semantic:
 def content_texts(content: Content) -> list[str]:
     """Every content text the semantic layer embeds: what `wijkbot prebuild` ships."""
     phrasings = [t for group in faq_texts(content) for t in group]
-    return list(dict.fromkeys([*training_set(content)[0], *phrasings]))
+    examples = [e.tekst for e in content.faq_examples]
+    return list(dict.fromkeys([*training_set(content)[0], *phrasings, *examples]))
 
 
 def faq_texts(content: Content) -> list[list[str]]:
@@ -110,11 +114,33 @@ def faq_texts(content: Content) -> list[list[str]]:
     return groups
 
 
-def faq_index(content: Content, cache: EmbeddingCache) -> SemanticIndex:
+def faq_index(
+    content: Content, cache: EmbeddingCache, data_dir: Path | None = None, target: Path = PREBUILT
+) -> SemanticIndex:
+    """The phrasings' vectors, and the intent model learned from them and from the residents'
+    example questions (content/faq_voorbeelden.yaml), stored per content version."""
     groups = faq_texts(content)
     texts = [t for group in groups for t in group]
     entries = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
-    return SemanticIndex(cache.vectors(texts), entries, len(groups))
+    vectors = cache.vectors(texts)
+    learn_texts, learn_entries = intent_examples(content, groups)
+    name = intent_model_file(cache.embedder.name)
+    places = [target / name] + ([data_dir / "cache" / name] if data_dir else [])
+    key = intent_key(learn_texts, learn_entries, cache.embedder.name)
+    intents = intent_model(cache.vectors(learn_texts), learn_entries, len(groups), key, places)
+    return SemanticIndex(vectors, entries, len(groups), intents)
+
+
+def intent_examples(content: Content, groups: list[list[str]]) -> tuple[list[str], np.ndarray]:
+    """The phrasings, then the example questions, each with its matcher entry number (out of
+    scope is the last)."""
+    number = {e.id: i for i, e in enumerate(content.faq)} | {OUT_OF_SCOPE_ID: len(content.faq)}
+    texts = [t for group in groups for t in group]
+    entries = [i for i, group in enumerate(groups) for _ in group]
+    for example in content.faq_examples:
+        texts.append(example.tekst)
+        entries.append(number[example.id])
+    return texts, np.array(entries)
 
 
 def training_set(content: Content) -> tuple[list[str], list[str]]:
@@ -197,4 +223,9 @@ def prebuild(content: Content, embedder: Embedder, target: Path = PREBUILT) -> l
         model = train(cache.vectors(texts), kinds, embedder.name)
     model_path = target / _model_file(embedder)
     model.save(model_path, key, source_key(content, embedder))
-    return [vectors_path, model_path]
+    index = faq_index(content, cache, target=target)
+    assert index.intents is not None
+    texts, entries = intent_examples(content, faq_texts(content))
+    intents_path = target / intent_model_file(embedder.name)
+    save_regression(index.intents, intents_path, intent_key(texts, entries, embedder.name))
+    return [vectors_path, model_path, intents_path]
