@@ -144,7 +144,8 @@ def intent_examples(content: Content, groups: list[list[str]]) -> tuple[list[str
 
 
 def training_set(content: Content) -> tuple[list[str], list[str]]:
-    """The safety examples, plus every FAQ phrasing and out-of-scope example as calm.
+    """The safety examples, plus every FAQ phrasing, out-of-scope example and example question
+    (content/faq_voorbeelden.yaml: residents' questions, none an emergency) as calm.
 
     Why the FAQ: residents mostly ask ordinary questions ("aangifte doen", "hallo"), and a model
     that never saw them took short calm messages for panic. A phrasing the rules read as danger
@@ -158,6 +159,7 @@ def training_set(content: Content) -> tuple[list[str], list[str]]:
         *(q for e in content.faq for q in (*e.vragen, *(e.en.vragen if e.en else ()))),
         *content.out_of_scope.vragen,
         *content.out_of_scope.en,
+        *(e.tekst for e in content.faq_examples),
     ]
     for text in calm:
         key = " ".join(text.lower().split())
@@ -176,6 +178,7 @@ def source_key(content: Content, embedder: Embedder) -> str:
         content.examples,
         content.faq,
         content.out_of_scope,
+        content.faq_examples,
         content.urgency,
         content.language,
         embedder.name,

@@ -16,7 +16,8 @@ import snowballstemmer
 from bot.content.model import LanguageFile
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
-_NON_WORD = re.compile(r"[^a-z0-9']+")
+# Letters of every script (Cyrillic and Arabic rules in content/ must match too), digits and '.
+_NON_WORD = re.compile(r"(?:[^\w']|_)+")
 
 
 def fold(text: str) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from bot.core.assistant import Assistant
+from bot.core.commands import action_for
 from bot.core.messages import Query
 
 
@@ -68,11 +69,18 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def _query(text: str) -> Query:
+    """As the doors send it: a known /command is its action (Telegram and the terminal chat
+    never read "/help" as a cry for help)."""
+    action = action_for(text) if text.startswith("/") else None
+    return Query(action=action) if action else Query(text=text)
+
+
 async def evaluate(assistant: Assistant, items: list[Item]) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     for item in items:
         start = time.perf_counter()
-        reply = await assistant.reply(Query(text=item.text))
+        reply = await assistant.reply(_query(item.text))
         ms = (time.perf_counter() - start) * 1000
         results.append(
             {
