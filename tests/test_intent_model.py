@@ -54,3 +54,14 @@ async def test_a_question_in_another_language_finds_its_entry(shipped: Assistant
     reply = await shipped.reply(Query(text="Rowerem mi ukradli przy dworcu, co mam zrobić?"))
     assert reply.intent == "fietsdiefstal"
     assert "0900-8844" in reply.lines
+
+
+def test_content_too_large_to_train_goes_without_the_model(
+    content: Content, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.core import intent_model
+
+    monkeypatch.setattr(intent_model, "STEP_BUDGET", 1.0)
+    edited = replace(content, faq_examples=content.faq_examples[:3])
+    index = faq_index(edited, EmbeddingCache(CharGrams(), data_dir=None), tmp_path, tmp_path / "x")
+    assert index.intents is None and len(index.entries) > 1000  # the phrasings are still there

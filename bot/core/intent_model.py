@@ -25,6 +25,10 @@ from bot.core.regression import Recipe, Regression
 log = logging.getLogger(__name__)
 
 RECIPE = Recipe(l2=3e-3, steps=300, learning_rate=0.05)
+# Multiply-adds of one training step (rows x dimensions x entries): the shipped content needs
+# 5e7 (half a second in all); content ten times as large, 4e9 a step, would take many minutes
+# to train at start-up. Above the budget the matcher does without the intent model.
+STEP_BUDGET = 5e8
 
 
 def model_file(embedder_name: str) -> str:
@@ -42,12 +46,18 @@ def intent_key(texts: list[str], entries: np.ndarray, embedder_name: str) -> str
 
 def intent_model(
     vectors: np.ndarray, entries: np.ndarray, size: int, key: str, places: list[Path]
-) -> Regression:
+) -> Regression | None:
     """The stored model trained on exactly these phrasings, else a new one, stored in the last
-    place (the data directory) when there is one besides the package's prebuilt folder."""
+    place (the data directory) when there is one besides the package's prebuilt folder; None
+    when the content is too large to train on (STEP_BUDGET)."""
     found = next(filter(None, (regression.load(p, key) for p in places)), None)
     if found is not None:
         return found
+    if vectors.size * size > STEP_BUDGET:
+        log.warning(
+            "intent model off: %d texts for %d entries is too much to train", len(entries), size
+        )
+        return None
     log.info("training the intent model on %d phrasings (content changed)", len(entries))
     model = regression.fit(vectors, entries, size, RECIPE)
     if len(places) > 1:
