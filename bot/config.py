@@ -252,7 +252,7 @@ class Settings:
     log_format: str
     semantic: str = "auto"
     rates: Rates = field(default_factory=Rates)
-    embedding_contexts: int = 2  # 2: ~38 messages/s embedded here, +50 MB; 1: ~25/s
+    embedding_contexts: int = 2  # 2: ~38 messages/s embedded here, +10 MB; 1: ~25/s
     ops_listen: str | None = None  # /healthz and /metrics; off unless set
     health_max_update_age: float = 120.0
     health_max_send_age: float = 300.0

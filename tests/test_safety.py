@@ -215,3 +215,19 @@ def test_two_model_contexts_embed_at_once_and_alike() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         rows = list(pool.map(lambda t: two.encode([t])[0], texts))
     assert np.array_equal(np.stack(rows), one)
+
+
+@pytest.mark.parametrize(
+    "address", ["Smedenstraat 4", "Leeuwenbrug 11", "Grote Poot 7", "Pontsteeg 3", "Zwolseweg 120"]
+)
+async def test_an_address_alone_is_not_a_cry_for_help(shipped: Assistant, address: str) -> None:
+    """The answer to "waar woont u?" is a short text, as a panic one-liner is: the model once
+    read "Brink 12" as panic. These streets are not among the examples."""
+    reply = await shipped.reply(Query(text=address))
+    assert not reply.alarm, reply.reasons
+
+
+@pytest.mark.parametrize("text", ["HELP", "hulp!!", "snel politie", "SOS", "112!!"])
+async def test_a_panic_one_liner_still_raises_the_alarm(shipped: Assistant, text: str) -> None:
+    reply = await shipped.reply(Query(text=text))
+    assert reply.alarm and reply.lines[0] == "112"

