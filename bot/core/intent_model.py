@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -45,14 +46,20 @@ def intent_key(texts: list[str], entries: np.ndarray, embedder_name: str) -> str
 
 
 def intent_model(
-    vectors: np.ndarray, entries: np.ndarray, size: int, key: str, places: list[Path]
+    vectors_of: Callable[[], np.ndarray],
+    entries: np.ndarray,
+    size: int,
+    key: str,
+    places: list[Path],
 ) -> Regression | None:
-    """The stored model trained on exactly these phrasings, else a new one, stored in the last
+    """The stored model trained on exactly these texts, else a new one, stored in the last
     place (the data directory) when there is one besides the package's prebuilt folder; None
-    when the content is too large to train on (STEP_BUDGET)."""
+    when the content is too large to train on (STEP_BUDGET). vectors_of: the texts' vectors,
+    asked for only when training (a start-up with a stored model needs none of them)."""
     found = next(filter(None, (regression.load(p, key) for p in places)), None)
     if found is not None:
         return found
+    vectors = vectors_of()
     if vectors.size * size > STEP_BUDGET:
         log.warning(
             "intent model off: %d texts for %d entries is too much to train", len(entries), size

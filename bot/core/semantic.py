@@ -127,7 +127,9 @@ def faq_index(
     name = intent_model_file(cache.embedder.name)
     places = [target / name] + ([data_dir / "cache" / name] if data_dir else [])
     key = intent_key(learn_texts, learn_entries, cache.embedder.name)
-    intents = intent_model(cache.vectors(learn_texts), learn_entries, len(groups), key, places)
+    intents = intent_model(
+        lambda: cache.vectors(learn_texts), learn_entries, len(groups), key, places
+    )
     return SemanticIndex(vectors, entries, len(groups), intents)
 
 
