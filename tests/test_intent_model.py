@@ -13,8 +13,8 @@ import pytest
 from bot.content.model import Content, FaqExample
 from bot.core import regression
 from bot.core.assistant import Assistant
-from bot.core.embeddings import PREBUILT, CharGrams, EmbeddingCache, load_embedder
-from bot.core.intent_model import intent_key, model_file
+from bot.core.embeddings import PREBUILT, CharGrams, EmbeddingCache, load_embedder, model_file
+from bot.core.intent_model import intent_key
 from bot.core.messages import Query
 from bot.core.semantic import faq_index, faq_texts, intent_examples
 
@@ -24,7 +24,7 @@ def test_the_package_ships_the_intent_model_of_its_content(content: Content, mod
     embedder = load_embedder(mode)
     texts, entries = intent_examples(content, faq_texts(content))
     assert len(texts) > len(content.faq_examples) > 1000  # the phrasings and the examples
-    path = PREBUILT / model_file(embedder.name)
+    path = PREBUILT / model_file("intents", embedder.name)
     assert regression.load(path, intent_key(texts, entries, embedder.name)) is not None
 
 

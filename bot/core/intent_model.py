@@ -32,11 +32,6 @@ RECIPE = Recipe(l2=3e-3, steps=300, learning_rate=0.05)
 STEP_BUDGET = 5e8
 
 
-def model_file(embedder_name: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "-." else "_" for c in embedder_name)
-    return f"intents-{safe}.npz"
-
-
 def intent_key(texts: list[str], entries: np.ndarray, embedder_name: str) -> str:
     """Changes when a phrasing, its entry, the model or the recipe changes."""
     digest = hashlib.sha256(f"{embedder_name}\n{json.dumps(asdict(RECIPE))}".encode())
@@ -51,11 +46,12 @@ def intent_model(
     size: int,
     key: str,
     places: list[Path],
+    store: Path | None,
 ) -> Regression | None:
-    """The stored model trained on exactly these texts, else a new one, stored in the last
-    place (the data directory) when there is one besides the package's prebuilt folder; None
-    when the content is too large to train on (STEP_BUDGET). vectors_of: the texts' vectors,
-    asked for only when training (a start-up with a stored model needs none of them)."""
+    """The model stored in one of `places` trained on exactly these texts, else a new one,
+    written to `store` (the data directory's, or the package's when prebuilding); None when the
+    content is too large to train on (STEP_BUDGET). vectors_of: the texts' vectors, asked for
+    only when training (a start-up with a stored model needs none of them)."""
     found = next(filter(None, (regression.load(p, key) for p in places)), None)
     if found is not None:
         return found
@@ -67,9 +63,9 @@ def intent_model(
         return None
     log.info("training the intent model on %d phrasings (content changed)", len(entries))
     model = regression.fit(vectors, entries, size, RECIPE)
-    if len(places) > 1:
+    if store is not None:
         try:
-            regression.save(model, places[-1], key)
+            regression.save(model, store, key)
         except OSError as exc:
             log.warning("intent model not cached: %s", type(exc).__name__)
     return model

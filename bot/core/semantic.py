@@ -25,15 +25,14 @@ from bot.core.embeddings import (
     EmbeddingCache,
     MessageVectors,
     load_embedder,
+    model_file,
     write,
 )
 from bot.core.embeddings import (
     vectors_file as _vectors_file,
 )
 from bot.core.intent_model import intent_key, intent_model
-from bot.core.intent_model import model_file as intent_model_file
 from bot.core.matcher import SemanticIndex
-from bot.core.regression import save as save_regression
 from bot.core.safety_model import CALM, Opinion, SafetyModel, train, training_key
 from bot.core.text import Normaliser
 from bot.core.urgency import UrgencyDetector
@@ -53,8 +52,7 @@ def embedding_pool(embedder: Embedder) -> ThreadPoolExecutor:
 
 
 def _model_file(embedder: Embedder) -> str:
-    safe = "".join(c if c.isalnum() or c in "-." else "_" for c in embedder.name)
-    return f"safety-{safe}.npz"
+    return model_file("safety", embedder.name)
 
 
 @dataclass
@@ -76,7 +74,7 @@ class Semantic:
         embedder = embedder or load_embedder()
         cache = EmbeddingCache(embedder, data_dir)
         safety = _safety_model(content, cache, data_dir)
-        faq = faq_index(content, cache, data_dir)
+        faq = faq_index(content, cache, data_dir / "cache" if data_dir else None)
         return cls(embedder, cache, MessageVectors(embedder, known=cache), safety, faq)
 
     def vector(self, text: str) -> np.ndarray:
@@ -115,22 +113,27 @@ def faq_texts(content: Content) -> list[list[str]]:
 
 
 def faq_index(
-    content: Content, cache: EmbeddingCache, data_dir: Path | None = None, target: Path = PREBUILT
+    content: Content, cache: EmbeddingCache, store: Path | None = None, target: Path = PREBUILT
 ) -> SemanticIndex:
     """The phrasings' vectors, and the intent model learned from them and from the residents'
-    example questions (content/faq_voorbeelden.yaml), stored per content version."""
+    example questions (content/faq_voorbeelden.yaml): looked up in `target` and `store`, and
+    written to `store` when trained anew."""
     groups = faq_texts(content)
-    texts = [t for group in groups for t in group]
-    entries = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
-    vectors = cache.vectors(texts)
     learn_texts, learn_entries = intent_examples(content, groups)
-    name = intent_model_file(cache.embedder.name)
-    places = [target / name] + ([data_dir / "cache" / name] if data_dir else [])
+    phrasings = sum(len(group) for group in groups)  # the examples follow the phrasings
+    name = model_file("intents", cache.embedder.name)
+    places = [target / name] + ([store / name] if store and store != target else [])
     key = intent_key(learn_texts, learn_entries, cache.embedder.name)
     intents = intent_model(
-        lambda: cache.vectors(learn_texts), learn_entries, len(groups), key, places
+        lambda: cache.vectors(learn_texts),
+        learn_entries,
+        len(groups),
+        key,
+        places,
+        store / name if store else None,
     )
-    return SemanticIndex(vectors, entries, len(groups), intents)
+    vectors = cache.vectors(learn_texts[:phrasings])
+    return SemanticIndex(vectors, learn_entries[:phrasings], len(groups), intents)
 
 
 def intent_examples(content: Content, groups: list[list[str]]) -> tuple[list[str], np.ndarray]:
@@ -228,9 +231,5 @@ def prebuild(content: Content, embedder: Embedder, target: Path = PREBUILT) -> l
         model = train(cache.vectors(texts), kinds, embedder.name)
     model_path = target / _model_file(embedder)
     model.save(model_path, key, source_key(content, embedder))
-    index = faq_index(content, cache, target=target)
-    assert index.intents is not None
-    texts, entries = intent_examples(content, faq_texts(content))
-    intents_path = target / intent_model_file(embedder.name)
-    save_regression(index.intents, intents_path, intent_key(texts, entries, embedder.name))
-    return [vectors_path, model_path, intents_path]
+    faq_index(content, cache, store=target, target=target)  # trains and writes it when stale
+    return [vectors_path, model_path, target / model_file("intents", embedder.name)]

@@ -25,6 +25,7 @@ from bot.config import Rates  # a setting; the pacer enforces it
 
 ALARM, NORMAL = 0, 1  # priorities: lower goes first
 IN_FLIGHT_POLL = 0.05  # seconds: look again while the window waits for an answer (it kicks too)
+FORGET_UNANSWERED = 60.0  # seconds: a send still unanswered (a lost path) no longer holds a slot
 MAX_WINDOW = 10_000  # above this rate (tests, benchmarks) no one-second window is kept
 
 
@@ -53,7 +54,8 @@ class PacingState:
         self.rates = rates
         self.next_overall = 0.0
         self._window = int(rates.overall) if rates.overall <= MAX_WINDOW else 0
-        self._marks: dict[int, float] = {}  # seq -> when it was answered (inf while in flight)
+        # seq -> (when it left, when it was answered: inf while in flight)
+        self._marks: dict[int, tuple[float, float]] = {}
         self._buckets: dict[int | str, _Bucket] = {}
         self._waiting: list[_Waiting] = []
         self._seq = itertools.count()
@@ -98,7 +100,7 @@ class PacingState:
         interval = 1.0 / self.rates.overall + 1e-9
         self.next_overall = max(self.next_overall, now - interval) + interval
         if self._window:
-            self._marks[chosen.seq] = math.inf
+            self._marks[chosen.seq] = (now, math.inf)
         return chosen, None
 
     def _window_full_until(self, now: float) -> float | None:
@@ -108,11 +110,12 @@ class PacingState:
         their way; no assumption about the network's jitter is needed."""
         if not self._window:
             return None
-        for seq in [seq for seq, mark in self._marks.items() if mark < now - 1.0]:
-            del self._marks[seq]
+        for seq, (left, mark) in list(self._marks.items()):
+            if mark < now - 1.0 or left < now - FORGET_UNANSWERED:
+                del self._marks[seq]
         if len(self._marks) < self._window:
             return None
-        marks = sorted(self._marks.values())
+        marks = sorted(mark for _, mark in self._marks.values())
         first_free = marks[len(marks) - self._window]
         if first_free == math.inf:  # waiting for an answer: answered() looks again at once
             return now + IN_FLIGHT_POLL
@@ -126,7 +129,8 @@ class PacingState:
         machine was busy and a request left late.
         """
         if seq in self._marks:
-            self._marks[seq] = min(self._marks[seq], now)
+            left, mark = self._marks[seq]
+            self._marks[seq] = (left, min(mark, now))
 
     def _rate(self, group: bool) -> tuple[float, int]:
         r = self.rates
@@ -184,6 +188,7 @@ class Pacer:
             await future
         except asyncio.CancelledError:
             self.state.cancel(item)
+            self.state.answered(item.seq, self.clock())  # released but never sent: free its slot
             raise
         finally:
             self._futures.pop(item.seq, None)
