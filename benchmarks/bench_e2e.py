@@ -287,12 +287,17 @@ def latency(rate: float, seconds: float, users: int, emergency_every: int = 0) -
             "sent_per_s": _send_rate(bot, start),
         }
         if urgent:
-            first = {c.chat_id: c.at for c in reversed(bot.standin.replies(method="sendMessage"))}
+            first = _first_reply_at(bot)
             alarm_waits = sorted((first[c] - at) * 1000 for c, at in urgent.items())
             result["alarm_p99_ms"] = _p99(alarm_waits)
         return result
     finally:
         bot.close()
+
+
+def _first_reply_at(bot: Bot) -> dict[int | None, float]:
+    """When each chat's first message arrived: an alarm is the first thing a chat gets."""
+    return {c.chat_id: c.at for c in reversed(bot.standin.replies(method="sendMessage"))}
 
 
 def _p99(values: list[float]) -> float:
@@ -381,7 +386,7 @@ def alarms(messages: int = 1000, every: int = 20) -> dict[str, float]:
             if urgent:
                 pushed[chat] = time.perf_counter()
         bot.wait_replies(messages, timeout=300)
-        first = {c.chat_id: c.at for c in reversed(bot.standin.replies(method="sendMessage"))}
+        first = _first_reply_at(bot)
         waits = sorted(first[c] - at for c, at in pushed.items())
         all_done = max(first.values()) - min(pushed.values())
         return {

@@ -380,8 +380,8 @@ def test_a_full_length_message_of_any_shape_scrubs_in_linear_time(
 
     Four times the text takes about four times as long when every pattern is linear, sixteen
     times when one backtracks quadratically (the bug this guards against took a CPU second). A
-    wall-clock budget alone failed on a loaded CI machine at 5-7 ms for linear shapes; the time
-    itself is measured by the matching benchmark, not here.
+    wall-clock budget alone failed on a loaded CI machine at 5-7 ms for linear shapes, so the
+    budget only says which shapes are worth the growth check.
     """
     assert len(WORST_CASE_SHAPES[shape]) == MAX_MESSAGE
     full, quarter = best_times[shape]
