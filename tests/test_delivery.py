@@ -59,6 +59,17 @@ async def test_an_emergency_during_a_fault_gets_its_alarm_after_it(
         assert bot.standin.invalid == []
 
 
+async def test_an_answer_that_timed_out_gets_no_apology_beside_it(tmp_path: Path, shipped) -> None:
+    """The stall hits the question itself: it lands late, once, and no apology follows it."""
+    async with running_bot(tmp_path, shipped, deadlines=FAST) as bot:
+        bot.standin.fail("sendMessage", status="stall", times=1, seconds=10.0)
+        bot.standin.push(text_update(202, QUESTION))
+        await wait_until(lambda: texts_to(bot, 202), timeout=60)
+        await asyncio.sleep(11)  # the stalled answer lands after its read timed out
+        assert len(texts_to(bot, 202)) == 1
+        assert bot.standin.invalid == []
+
+
 async def test_twelve_500s_in_a_row_leave_nobody_without_an_answer(tmp_path: Path, shipped) -> None:
     async with running_bot(tmp_path, shipped, deadlines=FAST) as bot:
         bot.standin.fail("sendMessage", 500, times=12)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.telegram.handlers.common import SERVICES_KEY, language_of, message_text, send_messages
@@ -29,6 +29,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if svc is None:
         return
     reply = svc.assistant.fixed_reply("fout", language_of(update), message_text(update))
+    if isinstance(context.error, TimedOut) and not reply.alarm:
+        # The answer timed out and may have arrived (delivery does not send it again): an
+        # apology beside a late answer is a second reply. An alarm is always sent.
+        return
     try:
         await send_messages(
             update,
