@@ -6,6 +6,8 @@ next to the examples the issue names and the look-alikes that must stay calm.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.content.load import load_content
@@ -154,3 +156,44 @@ def test_pattern_language(content: Content) -> None:
     assert "proef" in detector.detect("er wordt iemand verkrachting").rules
     assert "proef" not in detector.detect("de vrouw slaapt").rules
     assert "proef" not in detector.detect("hij slaat de bal").rules
+
+
+@pytest.fixture(scope="module")
+def beside_the_model() -> UrgencyDetector:
+    """The rules as they run while the multilingual model decides beside them."""
+    normaliser = Normaliser.from_content(SHIPPED.language)
+    return UrgencyDetector.build(SHIPPED.urgency, normaliser, model=True)
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "message"),
+    [(r.id, m) for r in SHIPPED.urgency.regels if r.met_model for m in r.test],
+)
+def test_a_rule_relaxed_beside_the_model_still_catches_its_examples(
+    beside_the_model: UrgencyDetector, rule_id: str, message: str
+) -> None:
+    urgency = beside_the_model.detect(message)
+    assert rule_id in urgency.rules and urgency.alarm, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["ik zoek een nieuw mes voor de keuken", "we vonden een oud geweer op zolder van opa",
+     "waar koop ik een goede co melder", "ik heb een ongeluk gehad met mijn koffie"],
+)  # fmt: skip
+def test_a_danger_word_alone_waits_for_the_model_but_not_in_the_fallback(
+    detector: UrgencyDetector, beside_the_model: UrgencyDetector, message: str
+) -> None:
+    """Beside the model a weapon, fire or crash word alone needs a now-word (the model judges
+    the rest); when the model cannot load, the rules alone keep raising the alarm."""
+    assert not beside_the_model.detect(message).alarm, message
+    assert detector.detect(message).alarm, message
+
+
+def test_only_an_acute_rule_can_be_relaxed(content_copy: Path) -> None:
+    path = content_copy / "urgentie.yaml"
+    text = path.read_text(encoding="utf-8")
+    rule = "  - id: anoniem\n    soort: anoniem\n"
+    path.write_text(text.replace(rule, rule + "    met_model: acuut_als_nu\n"), encoding="utf-8")
+    with pytest.raises(Exception, match="met_model only relaxes an acuut rule"):
+        load_content(content_copy)

@@ -13,7 +13,7 @@ from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.content.yaml_lines import ContentError
 
@@ -216,8 +216,17 @@ class UrgencyRule(_Model):
     soort: Literal["acuut", "acuut_als_nu", "anoniem", "misdrijf", "crisis"]
     gevaar: str | None = None  # the kind of danger (gevaar.yaml) an alarm of this rule is about
     max_woorden: int | None = None  # only in a message of at most this many words ("HELP!!")
+    # What the rule is while the multilingual model decides beside it ("mes" alone: only with a
+    # now-word); without the model it keeps `soort`, so the fallback loses no alarm.
+    met_model: Literal["acuut_als_nu"] | None = None
     woorden: list[str] = Field(min_length=1)
     test: list[str] = Field(default_factory=list, description="messages this rule must catch")
+
+    @model_validator(mode="after")
+    def _relaxes_only_an_alarm(self) -> UrgencyRule:
+        if self.met_model and self.soort != "acuut":
+            raise ValueError(f"{self.id}: met_model only relaxes an acuut rule")
+        return self
 
 
 class DangerKind(_Model):
@@ -272,6 +281,9 @@ class UrgencyFile(_Model):
     geen_tikfout: list[str] = Field(default_factory=list)
     vraag_woorden: list[str] = Field(min_length=1)
     hypothetisch: list[str] = Field(default_factory=list)
+    # "Wat moet ik doen als ...": asked about danger the answer is 112, so it is not calmed as a
+    # question (the what-if policy).
+    als_vraag: list[str] = Field(default_factory=list)
     dier_woorden: list[str] = Field(default_factory=list)
     niet_acuut: list[str] = Field(default_factory=list)
     anoniem_kalmeert: list[str] = Field(default_factory=list)

@@ -60,7 +60,8 @@ class Assistant:
             semantic=semantic.faq if semantic is not None else None,
             index=index_for(content, normaliser, data_dir),
         )
-        self.urgency = UrgencyDetector.build(content.urgency, normaliser)
+        model = semantic is not None and semantic.embedder.multilingual
+        self.urgency = UrgencyDetector.build(content.urgency, normaliser, model=model)
         self._safety = safety.SafetyCheck(self.urgency, semantic)
         memory = memory if memory is not None else InMemoryWijkMemory()
         self.desk = Desk(content, normaliser, districts, matcher, memory, live, today)

