@@ -31,7 +31,7 @@ from bot.config import default_content_dir
 from bot.content.load import load_content
 from bot.content.model import Content, FaqEntry
 from bot.core.assistant import Assistant
-from bot.core.embeddings import text_key
+from bot.core.embeddings import EMBEDDING_CONTEXTS, load_embedder, text_key
 from bot.core.messages import Query
 from bot.core.semantic import Semantic, faq_index, faq_texts
 from bot.operators.evaluation import Item, load_items
@@ -218,6 +218,12 @@ def main() -> int:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--lexical-only", action="store_true", help="skip the semantic layer")
     p.add_argument("--factors", type=int, nargs="+", default=[1, 10, 100], help="content sizes")
+    p.add_argument(
+        "--contexts",
+        type=int,
+        default=EMBEDDING_CONTEXTS,
+        help="model contexts, the cores shared out between them (WIJKBOT_EMBEDDING_CONTEXTS)",
+    )
     args = p.parse_args()
     base = load_content(default_content_dir())
     sets = {name: load_items(path) for name, path in SETS.items()}
@@ -226,7 +232,8 @@ def main() -> int:
     # Never added to content (no shipped vector): every one is embedded as a resident's would be.
     fresh = [item.text for item in sets["holdout_2"]]
     start = time.perf_counter()
-    semantic = None if args.lexical_only else Semantic.build(base)
+    embedder = None if args.lexical_only else load_embedder("auto", args.contexts)
+    semantic = None if embedder is None else Semantic.build(base, embedder)
     model_s = time.perf_counter() - start
     rows = []
     cutoffs: dict[str, float] = {}

