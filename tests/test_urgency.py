@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.content.load import load_content
-from bot.content.model import Content
+from bot.content.model import Content, ContentErrors
 from bot.core.assistant import Assistant
 from bot.core.messages import Query
 from bot.core.text import Normaliser
@@ -52,10 +52,15 @@ CALM = [
 ]
 
 
+def _rules(*, model: bool) -> UrgencyDetector:
+    normaliser = Normaliser.from_content(SHIPPED.language)
+    return UrgencyDetector.build(SHIPPED.urgency, normaliser, model=model)
+
+
 @pytest.fixture(scope="module")
 def detector() -> UrgencyDetector:
-    normaliser = Normaliser.from_content(SHIPPED.language)
-    return UrgencyDetector.build(SHIPPED.urgency, normaliser)
+    """The rules alone, as when the model cannot load."""
+    return _rules(model=False)
 
 
 @pytest.mark.parametrize(
@@ -161,8 +166,7 @@ def test_pattern_language(content: Content) -> None:
 @pytest.fixture(scope="module")
 def beside_the_model() -> UrgencyDetector:
     """The rules as they run while the multilingual model decides beside them."""
-    normaliser = Normaliser.from_content(SHIPPED.language)
-    return UrgencyDetector.build(SHIPPED.urgency, normaliser, model=True)
+    return _rules(model=True)
 
 
 @pytest.mark.parametrize(
@@ -195,5 +199,14 @@ def test_only_an_acute_rule_can_be_relaxed(content_copy: Path) -> None:
     text = path.read_text(encoding="utf-8")
     rule = "  - id: anoniem\n    soort: anoniem\n"
     path.write_text(text.replace(rule, rule + "    met_model: acuut_als_nu\n"), encoding="utf-8")
-    with pytest.raises(Exception, match="met_model only relaxes an acuut rule"):
+    with pytest.raises(ContentErrors, match="met_model only relaxes an acuut rule"):
         load_content(content_copy)
+
+
+@pytest.mark.parametrize("message", ["ik rook niet meer", "rook je?", "vuur nodig?"])
+def test_a_short_message_about_smoking_is_not_a_fire(
+    detector: UrgencyDetector, beside_the_model: UrgencyDetector, message: str
+) -> None:
+    """ "BRAND!!" alone is the alarm; "rook" and "vuur" alone are as often a smoker."""
+    assert not detector.detect(message).alarm, message
+    assert not beside_the_model.detect(message).alarm, message
